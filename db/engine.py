@@ -1,0 +1,97 @@
+"""Open a database: the engine with the right per-backend settings, and its migrations.
+
+SQLite (the embedded default) runs in WAL mode with ``synchronous=NORMAL``, a busy
+timeout, foreign keys on, and ``BEGIN IMMEDIATE`` for every transaction, so that two
+writers wait for each other instead of failing. The schema always comes from Alembic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from palimpsest.errors import DatabaseUnavailable
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy emit BEGIN itself (below), not the sqlite3 module.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; for SQLite, creates the file's folder and sets the pragmas."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnavailable(f"not a database URL: {url!r}") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseUnavailable(f"cannot use database {parsed!r}: {exc}") from None
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config pointing at our migrations and at ``engine``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option(
+        "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    )
+    config.attributes["engine"] = engine
+    return config
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to Alembic's head (a no-op when it is there already)."""
+    config = alembic_config(engine)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    try:
+        if _current_revision(engine) == head:
+            return
+        command.upgrade(config, "head")
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"database unavailable: {_first_line(exc)}") from None
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(f"cannot migrate the database: {_first_line(exc)}") from None
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0]

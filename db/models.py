@@ -1,0 +1,161 @@
+"""The tables: watch, watch_tag, snapshot, blob, version, change.
+
+A *watch* is a URL checked on a schedule. Every check is a *snapshot*; the raw body it got
+is a *blob* (content-addressed, zstd-compressed, stored once); each distinct article
+content is a *version* (numbered 1, 2, 3… per watch); a *change* is a typed event
+between two consecutive versions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Watch(Base):
+    __tablename__ = "watch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    every_seconds: Mapped[float | None] = mapped_column(Float)
+    active: Mapped[bool] = mapped_column(default=True)
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Validators for conditional requests, and the raw hash of the last 200 body.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_body_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The lease: a worker that claimed the watch owns it until lease_until.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures_in_a_row: Mapped[int] = mapped_column(default=0)
+
+    tags: Mapped[list[WatchTag]] = relationship(
+        back_populates="watch", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class WatchTag(Base):
+    __tablename__ = "watch_tag"
+
+    watch_id: Mapped[int] = mapped_column(
+        ForeignKey("watch.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+    watch: Mapped[Watch] = relationship(back_populates="tags")
+
+
+class Blob(Base):
+    __tablename__ = "blob"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    compression: Mapped[str] = mapped_column(String(16))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Version(Base):
+    __tablename__ = "version"
+    __table_args__ = (UniqueConstraint("watch_id", "seq", name="uq_version_watch_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    byline: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[str | None] = mapped_column(String(64))
+    modified: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    extractor: Mapped[str] = mapped_column(String(100))
+    extractor_version: Mapped[str] = mapped_column(String(50))
+    extractor_options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
+
+
+class Snapshot(Base):
+    __tablename__ = "snapshot"
+    __table_args__ = (Index("ix_snapshot_watch_fetched", "watch_id", "fetched_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id", ondelete="CASCADE"))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(20))
+    http_status: Mapped[int | None]
+    final_url: Mapped[str | None] = mapped_column(Text)
+    elapsed_ms: Mapped[float | None] = mapped_column(Float)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="SET NULL"))
+
+
+class Change(Base):
+    __tablename__ = "change"
+    __table_args__ = (Index("ix_change_detected_at", "detected_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id", ondelete="CASCADE"), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
+    kinds: Mapped[list[str]] = mapped_column(JSON)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    words_added: Mapped[int] = mapped_column(default=0)
+    words_removed: Mapped[int] = mapped_column(default=0)

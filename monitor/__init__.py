@@ -1,0 +1,1 @@
+"""The change logic: fingerprints, comparison, word diffs, durations. Pure: no I/O, no clock."""

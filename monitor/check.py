@@ -1,0 +1,70 @@
+"""The values one check passes along: what to fetch, and what came of it.
+
+A check's *outcome* is one of OUTCOMES:
+
+- ``new_version``: the article differs from the latest version (or there was none yet);
+- ``unchanged``: a body came back, and its bytes or its article text equal the latest;
+- ``not_modified``: the server answered 304 to our conditional request;
+- ``not_html``: a body that is no web page (an image, a PDF, binary): kept, not extracted;
+- ``error``: no usable answer (network error, time-out, HTTP error, body too large).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from monitor.article import Article
+
+NEW_VERSION = "new_version"
+UNCHANGED = "unchanged"
+NOT_MODIFIED = "not_modified"
+NOT_HTML = "not_html"
+ERROR = "error"
+OUTCOMES = (NEW_VERSION, UNCHANGED, NOT_MODIFIED, NOT_HTML, ERROR)
+
+
+@dataclass(frozen=True)
+class FetchTarget:
+    """A claimed watch, with what the last check left behind for a conditional request."""
+
+    watch_id: int
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_body_sha256: str | None = None
+    latest_version_id: int | None = None
+    latest_fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """An extracted article with its fingerprint and the extractor that made it."""
+
+    article: Article
+    fingerprint: str
+    extractor: str
+    extractor_version: str
+    extractor_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckResult:
+    """What one fetch of one watch gave. The storage layer turns it into rows."""
+
+    target: FetchTarget
+    fetched_at: datetime
+    outcome: str
+    http_status: int | None = None
+    final_url: str | None = None
+    elapsed_ms: float | None = None
+    content_type: str | None = None
+    error: str | None = None
+    body: bytes | None = None
+    body_sha256: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    extraction: Extraction | None = None
+    # The decoded page, for extraction only; never stored.
+    html: str | None = field(default=None, repr=False)

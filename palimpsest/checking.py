@@ -1,0 +1,79 @@
+"""Check watches: claim them, crawl them with the watch spider, record what came back.
+
+This is the service the CLI's ``check`` and the daemon's tick share. It must run inside the
+asyncio reactor (``palimpsest.reactor``); database work goes through a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+from scrapy.crawler import AsyncCrawlerRunner
+
+from db.recording import record_results
+from db.watches import claim_due, claim_watches
+from monitor.check import CheckResult, FetchTarget
+from palimpsest.app import App, utcnow
+from scraper.settings import scrapy_settings
+from scraper.spider import WatchSpider
+
+log = logging.getLogger(__name__)
+
+OnRecorded = Callable[[list[CheckResult]], None]
+
+
+def claim_due_watches(app: App) -> list[FetchTarget]:
+    lease = timedelta(seconds=app.settings.lease_seconds)
+    with app.sessions.begin() as session:
+        return claim_due(session, app.worker_id, utcnow(), app.settings.batch_size, lease)
+
+
+def claim_these(app: App, watch_ids: Sequence[int]) -> list[FetchTarget]:
+    lease = timedelta(seconds=app.settings.lease_seconds)
+    with app.sessions.begin() as session:
+        return claim_watches(session, watch_ids, app.worker_id, utcnow(), lease)
+
+
+class Checker:
+    """Runs one crawl per batch of targets; ``stop()`` ends the running crawls cleanly."""
+
+    def __init__(self, app: App, on_recorded: OnRecorded | None = None) -> None:
+        self.app = app
+        self.on_recorded = on_recorded
+        self.runner: AsyncCrawlerRunner | None = None
+
+    def record(self, batch: list[CheckResult]) -> None:
+        with self.app.sessions.begin() as session:
+            record_results(session, batch, utcnow(), self.app.settings.default_every)
+        if self.on_recorded is not None:
+            self.on_recorded(batch)
+
+    async def check(self, targets: Sequence[FetchTarget]) -> Counter[str]:
+        """Check ``targets`` and return how many checks ended in each outcome."""
+        outcomes: Counter[str] = Counter()
+        if not targets:
+            return outcomes
+
+        def record_and_count(batch: list[CheckResult]) -> None:
+            self.record(batch)
+            outcomes.update(r.outcome for r in batch)
+
+        settings = scrapy_settings(self.app.settings)
+        settings["PALIMPSEST_RECORDER"] = record_and_count
+        self.runner = AsyncCrawlerRunner(settings)
+        try:
+            await self.runner.crawl(WatchSpider, targets=list(targets))
+        finally:
+            self.runner = None
+        return outcomes
+
+    async def stop(self, timeout: float = 5.0) -> None:
+        if self.runner is not None:
+            try:
+                await asyncio.wait_for(self.runner.stop(), timeout)
+            except TimeoutError:
+                log.warning("the crawl did not stop within %.0fs; abandoning it", timeout)

@@ -1,0 +1,261 @@
+"""The ``palimpsest`` command: parse arguments, call the storage and checking services, print.
+
+Every command that lists things takes ``--json`` and then prints one JSON document on
+stdout. A user mistake prints one ``error: …`` line on stderr and exits non-zero;
+``--debug`` shows the traceback of anything unexpected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from palimpsest.errors import PalimpsestError, UsageError
+
+COMMANDS: dict[str, Callable[[Any, argparse.Namespace], int]] = {}
+
+
+def command(name: str):
+    """Register a command handler under ``name``."""
+
+    def register(handler: Callable[[Any, argparse.Namespace], int]):
+        COMMANDS[name] = handler
+        return handler
+
+    return register
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="palimpsest", description="Watch news articles change; keep every version."
+    )
+    parser.add_argument("--db", help="database URL (env PALIMPSEST_DB; default: SQLite file)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    add = sub.add_parser("add", help="watch a URL")
+    add.add_argument("url")
+    add.add_argument("--every", help="check interval, like 45s, 15m, 2h, 1d")
+    add.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+
+    lst = sub.add_parser("list", help="list watches")
+    lst.add_argument("--json", action="store_true")
+
+    rm = sub.add_parser("remove", help="stop watching and forget a watch's history")
+    rm.add_argument("watch", help="id or URL")
+
+    check = sub.add_parser("check", help="check watches now")
+    check.add_argument("watches", nargs="*", metavar="WATCH", help="ids or URLs")
+    check.add_argument("--all", action="store_true", help="every active watch")
+
+    sub.add_parser("run", help="run the daemon (as `python scheduler.py`)")
+
+    history = sub.add_parser("history", help="list a watch's versions")
+    history.add_argument("watch", help="id or URL")
+    history.add_argument("--json", action="store_true")
+
+    changes = sub.add_parser("changes", help="list change events")
+    changes.add_argument("watch", nargs="?", help="id or URL (default: all)")
+    changes.add_argument("--since", help="ISO time, e.g. 2026-11-28T09:00+00:00")
+    changes.add_argument("--json", action="store_true")
+
+    diff = sub.add_parser("diff", help="word diff of two versions (default: the last two)")
+    diff.add_argument("watch", help="id or URL")
+    diff.add_argument("versions", nargs="*", type=int, metavar="VERSION")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except PalimpsestError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except OperationalError as exc:
+        if args.debug:
+            raise
+        orig = str(getattr(exc, "orig", exc)).strip().splitlines()
+        print(f"error: database unavailable: {orig[0] if orig else exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"error: {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from palimpsest.app import bootstrap
+    from palimpsest.settings import Settings
+
+    settings = Settings.load(db=args.db)
+    if args.command == "run":
+        from scheduler import configure_logging, run_daemon
+
+        configure_logging(settings.log_level)
+        app = bootstrap(settings)
+        try:
+            run_daemon(app)
+        finally:
+            app.close()
+        return 0
+    app = bootstrap(settings)
+    try:
+        return COMMANDS[args.command](app, args)
+    finally:
+        app.close()
+
+
+def _print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+@command("add")
+def add_command(app, args) -> int:
+    from db.watches import add_watch
+    from monitor.durations import parse_duration
+    from palimpsest.app import utcnow
+
+    every = parse_duration(args.every).total_seconds() if args.every else None
+    with app.sessions.begin() as session:
+        watch, _created = add_watch(session, args.url, utcnow(), every, args.tag)
+        print(watch.id)
+    return 0
+
+
+@command("list")
+def list_command(app, args) -> int:
+    from db.models import Version
+    from db.watches import list_watches
+    from palimpsest.views import watch_json, watches_table
+
+    with app.sessions() as session:
+        counts = dict(
+            session.execute(select(Version.watch_id, func.count()).group_by(Version.watch_id)).all()
+        )
+        rows = [watch_json(w, counts.get(w.id, 0)) for w in list_watches(session)]
+    if args.json:
+        _print_json(rows)
+    else:
+        _console().print(watches_table(rows))
+    return 0
+
+
+@command("remove")
+def remove_command(app, args) -> int:
+    from db.watches import remove_watch
+
+    with app.sessions.begin() as session:
+        watch = remove_watch(session, args.watch)
+        print(f"removed watch {watch.id} {watch.url}")
+    return 0
+
+
+@command("check")
+def check_command(app, args) -> int:
+    from db.watches import find_watch, list_watches
+    from palimpsest.checking import Checker, claim_these
+    from palimpsest.progress import run_with_progress
+
+    if not args.all and not args.watches:
+        raise UsageError("say which watches to check (ids or URLs), or --all")
+    with app.sessions() as session:
+        if args.all:
+            ids = [w.id for w in list_watches(session) if w.active]
+        else:
+            ids = list(dict.fromkeys(find_watch(session, ref).id for ref in args.watches))
+    targets = claim_these(app, ids)
+    outcomes = run_with_progress(Checker, app, targets)
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+    print(f"checked {sum(outcomes.values())} of {len(targets)} watches: {summary or 'nothing'}")
+    return 0
+
+
+@command("history")
+def history_command(app, args) -> int:
+    from db.reading import versions
+    from db.watches import find_watch
+    from palimpsest.views import version_json, versions_table
+
+    with app.sessions() as session:
+        watch = find_watch(session, args.watch)
+        rows = [version_json(v) for v in versions(session, watch.id)]
+    if args.json:
+        _print_json(rows)
+    else:
+        _console().print(versions_table(rows))
+    return 0
+
+
+@command("changes")
+def changes_command(app, args) -> int:
+    from db.reading import changes
+    from db.watches import find_watch
+    from palimpsest.views import change_json, changes_table
+
+    since = _parse_time(args.since) if args.since else None
+    with app.sessions() as session:
+        watch_id = find_watch(session, args.watch).id if args.watch else None
+        rows = [change_json(*row) for row in changes(session, watch_id, since)]
+    if args.json:
+        _print_json(rows)
+    else:
+        _console().print(changes_table(rows))
+    return 0
+
+
+@command("diff")
+def diff_command(app, args) -> int:
+    from db.reading import latest_versions, version
+    from db.watches import find_watch
+    from palimpsest.diffview import render_diff
+
+    if len(args.versions) > 2:
+        raise UsageError("diff takes at most two versions: FROM and TO")
+    with app.sessions() as session:
+        watch = find_watch(session, args.watch)
+        if len(args.versions) == 2:
+            old, new = (version(session, watch.id, seq) for seq in args.versions)
+        elif len(args.versions) == 1:
+            old = version(session, watch.id, args.versions[0])
+            new = latest_versions(session, watch.id, 1)[0]
+        else:
+            last_two = latest_versions(session, watch.id, 2)
+            if len(last_two) < 2:
+                raise UsageError(
+                    f"watch {watch.id} has {len(last_two)} version(s): nothing to diff yet"
+                )
+            old, new = last_two
+    render_diff(_console(), old, new)
+    return 0
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"bad time {text!r}: use ISO 8601, like 2026-11-28T09:00+00:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""The errors a user can meet, each carrying one line to print.
+
+    PalimpsestError                 anything the CLI prints as ``error: …`` (exit 1)
+    ├── UsageError                  a bad argument (exit 2)
+    │   ├── InvalidURL              not an http(s) URL with a host
+    │   ├── BadDuration             not like 45s, 15m, 2h, 1d
+    │   └── UnknownSetting          a PALIMPSEST_* variable nobody declared
+    ├── NotFound
+    │   ├── UnknownWatch            no watch with that id or URL
+    │   └── UnknownVersion          no such version of a watch
+    └── DatabaseUnavailable         cannot open, reach or migrate the database
+
+Anything else is a bug: the CLI prints one line too, and the traceback with ``--debug``.
+"""
+
+
+class PalimpsestError(Exception):
+    """An error whose message is meant for the user, on one line."""
+
+    exit_code = 1
+
+
+class UsageError(PalimpsestError):
+    exit_code = 2
+
+
+class InvalidURL(UsageError):
+    pass
+
+
+class BadDuration(UsageError):
+    pass
+
+
+class UnknownSetting(UsageError):
+    pass
+
+
+class NotFound(PalimpsestError):
+    pass
+
+
+class UnknownWatch(NotFound):
+    pass
+
+
+class UnknownVersion(NotFound):
+    pass
+
+
+class DatabaseUnavailable(PalimpsestError):
+    pass

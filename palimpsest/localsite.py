@@ -1,0 +1,161 @@
+"""A local publisher on 127.0.0.1 whose pages change on command: for the demo and the tests.
+
+    python -m palimpsest.localsite [--port 0]       # prints its base URL, serves until killed
+
+Pages are set over HTTP, so a test or a demo script can script an article's timeline:
+
+    PUT /_pages/story?etag=1      body = the page (query: content_type, status, etag, charset)
+    GET /_hits/story              how many times /story was fetched
+    GET /story                    the page, with ETag / 304 support when etag=1
+
+Endpoints named after awkward cases are always there: ``/case/binary-5mb``,
+``/case/windows-1251``, ``/case/slow``, ``/case/drop``, ``/case/redirect-loop``,
+``/case/status/<code>``, ``/case/gzip-bomb``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import hashlib
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Page:
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    status: int = 200
+    etag: bool = False
+
+
+CYRILLIC_PAGE = (
+    "<html><head><title>Новости дня</title></head><body><article><h1>Новости дня</h1>"
+    + "<p>Городской совет утвердил новый бюджет на следующий год после долгого обсуждения.</p>" * 6
+    + "</article></body></html>"
+).encode("windows-1251")
+
+
+class Site:
+    def __init__(self) -> None:
+        self.pages: dict[str, Page] = {}
+        self.hits: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SiteServer
+
+    def log_message(self, format: str, *args) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_PUT(self) -> None:
+        parts = urlsplit(self.path)
+        if not parts.path.startswith("/_pages/"):
+            self._send(404, b"not found")
+            return
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        page = Page(
+            body=body,
+            content_type=query.get("content_type", "text/html; charset=utf-8"),
+            status=int(query.get("status", "200")),
+            etag=query.get("etag", "0") == "1",
+        )
+        with self.server.site.lock:
+            self.server.site.pages["/" + parts.path[len("/_pages/") :]] = page
+        self._send(204, b"")
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        site = self.server.site
+        if path.startswith("/_hits/"):
+            self._send(200, str(site.hits["/" + path[len("/_hits/") :]]).encode())
+            return
+        with site.lock:
+            site.hits[path] += 1
+            page = site.pages.get(path)
+        if path.startswith("/case/"):
+            self._case(path[len("/case/") :])
+        elif page is None:
+            self._send(404, b"<html><body>not found</body></html>", {"Content-Type": "text/html"})
+        else:
+            self._page(page)
+
+    do_HEAD = do_GET
+
+    def _page(self, page: Page) -> None:
+        headers = {"Content-Type": page.content_type}
+        if page.etag:
+            tag = '"' + hashlib.sha256(page.body).hexdigest()[:16] + '"'
+            headers["ETag"] = tag
+            if self.headers.get("If-None-Match") == tag:
+                self._send(304, b"", {"ETag": tag})
+                return
+        self._send(page.status, page.body, headers)
+
+    def _case(self, case: str) -> None:
+        if case == "binary-5mb":
+            self._send(
+                200, os.urandom(5 * 1024 * 1024), {"Content-Type": "application/octet-stream"}
+            )
+        elif case == "windows-1251":
+            self._send(200, CYRILLIC_PAGE, {"Content-Type": "text/html; charset=windows-1251"})
+        elif case == "slow":
+            time.sleep(5)
+            self._send(200, b"<html><body><p>slow</p></body></html>", {"Content-Type": "text/html"})
+        elif case == "drop":
+            self.close_connection = True
+            self.connection.close()
+        elif case == "redirect-loop":
+            self._send(302, b"", {"Location": "/case/redirect-loop"})
+        elif case.startswith("status/"):
+            self._send(int(case.split("/", 1)[1]), b"status", {"Content-Type": "text/plain"})
+        elif case == "gzip-bomb":
+            bomb = gzip.compress(b"\0" * (200 * 1024 * 1024))
+            self._send(200, bomb, {"Content-Type": "text/html", "Content-Encoding": "gzip"})
+        else:
+            self._send(404, b"no such case", {"Content-Type": "text/plain"})
+
+
+class SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, Handler)
+        self.site = Site()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    server = SiteServer((args.host, args.port))
+    host, port = server.server_address[:2]
+    print(f"http://{host}:{port}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Every setting Palimpsest reads, declared once: name, type, default, one line of help.
+
+A setting comes from the environment as ``PALIMPSEST_<NAME>``; the CLI may override some
+(``--db``). An unknown ``PALIMPSEST_*`` variable stops startup, so a misspelt setting is
+never silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from monitor.durations import parse_duration
+from palimpsest.errors import UnknownSetting, UsageError
+
+PREFIX = "PALIMPSEST_"
+
+
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
+def _seconds(text: str) -> float:
+    return parse_duration(text).total_seconds()
+
+
+def _seconds_or_zero(text: str) -> float:
+    return 0.0 if text.strip() in {"0", "0s", "0.0"} else _seconds(text)
+
+
+def _default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "palimpsest")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DB", str, None, "SQLAlchemy URL of the database (default: SQLite in DATA_DIR)"),
+    Setting("DATA_DIR", str, None, "where the default SQLite file lives"),
+    Setting("DEFAULT_EVERY", _seconds, 1800.0, "check interval of a watch added without --every"),
+    Setting("TICK_SECONDS", float, 5.0, "how often the daemon looks for due watches"),
+    Setting("BATCH_SIZE", int, 500, "the most due watches one tick claims"),
+    Setting("LEASE_SECONDS", int, 600, "how long a claimed watch stays with its worker"),
+    Setting("USER_AGENT", str, None, "User-Agent header (default names the project and contact)"),
+    Setting("CONTACT_URL", str, "https://github.com/palimpsest-news/palimpsest", "for site owners"),
+    Setting("OBEY_ROBOTS", _bool, True, "obey robots.txt"),
+    Setting("DOWNLOAD_DELAY", _seconds_or_zero, 1.0, "seconds between two requests to one domain"),
+    Setting("CONCURRENCY", int, 32, "requests in flight in one worker"),
+    Setting("CONCURRENCY_PER_DOMAIN", int, 2, "requests in flight to one domain"),
+    Setting("DOWNLOAD_TIMEOUT", _seconds, 30.0, "give up on a response after this long"),
+    Setting("RETRY_TIMES", int, 2, "retries of a 5xx answer or a time-out within one check"),
+    Setting("MAX_BODY_BYTES", int, 10 * 1024 * 1024, "larger bodies are refused (an error)"),
+    Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str
+    data_dir: str
+    default_every: float
+    tick_seconds: float
+    batch_size: int
+    lease_seconds: int
+    user_agent: str
+    contact_url: str
+    obey_robots: bool
+    download_delay: float
+    concurrency: int
+    concurrency_per_domain: int
+    download_timeout: float
+    retry_times: int
+    max_body_bytes: int
+    log_level: str
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read settings from ``environ`` (default: the process environment), then overrides."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for key, raw in env.items():
+            if not key.startswith(PREFIX):
+                continue
+            name = key[len(PREFIX) :]
+            setting = _BY_NAME.get(name)
+            if setting is None:
+                known = ", ".join(PREFIX + s.name for s in SETTINGS)
+                raise UnknownSetting(f"unknown setting {key} (known: {known})")
+            try:
+                values[name.lower()] = setting.parse(raw)
+            except (ValueError, UsageError) as exc:
+                raise UsageError(f"{key}: {exc}") from None
+        for s in SETTINGS:
+            values.setdefault(s.name.lower(), s.default)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if values["data_dir"] is None:
+            values["data_dir"] = _default_data_dir()
+        if values["db"] is None:
+            values["db"] = "sqlite:///" + str(Path(values["data_dir"]) / "palimpsest.db")
+        if values["user_agent"] is None:
+            from palimpsest import __version__
+
+            values["user_agent"] = f"Palimpsest/{__version__} (+{values['contact_url']})"
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})

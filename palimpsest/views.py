@@ -1,0 +1,109 @@
+"""Rows as plain dicts for ``--json`` output, and the same rows as Rich tables for people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rich.table import Table
+
+from db.models import Change, Version, Watch
+from monitor.durations import format_duration
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def watch_json(watch: Watch, versions: int) -> dict[str, Any]:
+    return {
+        "id": watch.id,
+        "url": watch.url,
+        "tags": sorted(t.tag for t in watch.tags),
+        "every_seconds": watch.every_seconds,
+        "active": watch.active,
+        "created_at": iso(watch.created_at),
+        "next_check_at": iso(watch.next_check_at),
+        "last_checked_at": iso(watch.last_checked_at),
+        "last_error": watch.last_error,
+        "versions": versions,
+    }
+
+
+def version_json(version: Version) -> dict[str, Any]:
+    return {
+        "seq": version.seq,
+        "first_seen_at": iso(version.first_seen_at),
+        "last_seen_at": iso(version.last_seen_at),
+        "title": version.title,
+        "byline": version.byline,
+        "published": version.published,
+        "modified": version.modified,
+        "url": version.url,
+        "word_count": version.word_count,
+        "fingerprint": version.fingerprint,
+        "extractor": f"{version.extractor} {version.extractor_version}",
+    }
+
+
+def change_json(change: Change, url: str, from_seq: int, to_seq: int) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "watch_id": change.watch_id,
+        "url": url,
+        "kinds": list(change.kinds),
+        "from_version": from_seq,
+        "to_version": to_seq,
+        "detected_at": iso(change.detected_at),
+        "words_added": change.words_added,
+        "words_removed": change.words_removed,
+    }
+
+
+def _short(moment: str | None) -> str:
+    return moment[:19].replace("T", " ") if moment else "—"
+
+
+def watches_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table("id", "url", "every", "versions", "last checked", "next check", "last error")
+    for row in rows:
+        every = row["every_seconds"]
+        table.add_row(
+            str(row["id"]),
+            row["url"],
+            format_duration(every) if every else "default",
+            str(row["versions"]),
+            _short(row["last_checked_at"]),
+            _short(row["next_check_at"]),
+            row["last_error"] or "",
+        )
+    return table
+
+
+def versions_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table("seq", "first seen", "last seen", "words", "title")
+    for row in rows:
+        table.add_row(
+            str(row["seq"]),
+            _short(row["first_seen_at"]),
+            _short(row["last_seen_at"]),
+            str(row["word_count"]),
+            row["title"] or "",
+        )
+    return table
+
+
+def changes_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table("id", "detected", "watch", "url", "kinds", "versions", "+words", "-words")
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            _short(row["detected_at"]),
+            str(row["watch_id"]),
+            row["url"],
+            ", ".join(row["kinds"]),
+            f"{row['from_version']} → {row['to_version']}",
+            str(row["words_added"]),
+            str(row["words_removed"]),
+        )
+    return table

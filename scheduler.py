@@ -1,0 +1,108 @@
+"""The daemon: an APScheduler tick that claims due watches and checks them, until SIGTERM.
+
+    python scheduler.py            # the same as `palimpsest run`
+
+One asyncio reactor runs for the whole life of the process. APScheduler's AsyncIOScheduler
+runs inside its loop with one fixed job, the dispatch tick; each watch's schedule lives in
+the database (``watch.next_check_at``), so several daemons can share one database. A tick
+that finds a batch still running leaves it alone. SIGTERM or SIGINT ends the running crawl
+(its results so far are recorded) and exits 0 within a few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from palimpsest.app import App, utcnow
+from palimpsest.checking import Checker, claim_due_watches
+
+log = logging.getLogger("palimpsest.daemon")
+
+
+class Daemon:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.checker = Checker(app)
+        self.batch: asyncio.Task[None] | None = None
+        self.stopping = asyncio.Event()
+
+    async def tick(self) -> None:
+        if self.stopping.is_set() or (self.batch is not None and not self.batch.done()):
+            return
+        targets = await asyncio.to_thread(claim_due_watches, self.app)
+        if targets:
+            self.batch = asyncio.create_task(self.check(targets))
+
+    async def check(self, targets) -> None:
+        started = utcnow()
+        try:
+            outcomes = await self.checker.check(targets)
+        except Exception:
+            log.exception("a batch of %d checks failed", len(targets))
+            return
+        seconds = (utcnow() - started).total_seconds()
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+        log.info("checked %d watches in %.1fs: %s", len(targets), seconds, summary or "nothing")
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stopping.set)
+        scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.app.settings.tick_seconds,
+            next_run_time=utcnow(),
+            id="dispatch",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+        scheduler.start()
+        log.info(
+            "palimpsest daemon %s on %s, ticking every %gs",
+            self.app.worker_id,
+            self.app.engine.url.render_as_string(hide_password=True),
+            self.app.settings.tick_seconds,
+        )
+        await self.stopping.wait()
+        log.info("stopping")
+        scheduler.shutdown(wait=False)
+        if self.batch is not None and not self.batch.done():
+            await self.checker.stop()
+            await asyncio.wait({self.batch}, timeout=5)
+        log.info("stopped")
+
+
+def run_daemon(app: App) -> None:
+    from palimpsest import reactor
+
+    reactor.run(Daemon(app).run)
+
+
+def configure_logging(level: str) -> None:
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(show_path=False, rich_tracebacks=True)],
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def main() -> int:
+    from palimpsest.cli import main as cli_main
+
+    return cli_main(["run", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

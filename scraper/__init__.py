@@ -1,0 +1,1 @@
+"""Scrapy: settings, the watch spider, item pipelines, article extraction."""
