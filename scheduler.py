@@ -86,18 +86,6 @@ def run_daemon(app: App) -> None:
     reactor.run(Daemon(app).run)
 
 
-def configure_logging(level: str) -> None:
-    from rich.logging import RichHandler
-
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(message)s",
-        datefmt="[%X]",
-        handlers=[RichHandler(show_path=False, rich_tracebacks=True)],
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
 def main() -> int:
     from palimpsest.cli import main as cli_main
 

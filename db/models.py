@@ -143,6 +143,9 @@ class Snapshot(Base):
     elapsed_ms: Mapped[float | None] = mapped_column(Float)
     content_type: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
+    # The hash of the body as served; the body itself is kept (as a blob) only when it
+    # made a new version or is no web page: same-article bodies keep just their hash.
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
     blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="SET NULL"))
 

@@ -59,7 +59,8 @@ def record_results(
                 "elapsed_ms": result.elapsed_ms,
                 "content_type": result.content_type,
                 "error": result.error,
-                "blob_sha256": result.body_sha256,
+                "body_sha256": result.body_sha256,
+                "blob_sha256": result.body_sha256 if result.body is not None else None,
                 "version_id": version_id,
             }
         )

@@ -24,6 +24,14 @@ from scraper.spider import WatchSpider
 log = logging.getLogger(__name__)
 
 OnRecorded = Callable[[list[CheckResult]], None]
+# Counted in place of an outcome when the results of a check could not be written.
+UNRECORDED = "unrecorded"
+
+
+def _one_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {lines[0]}" if lines else type(orig).__name__
 
 
 def claim_due_watches(app: App) -> list[FetchTarget]:
@@ -59,7 +67,13 @@ class Checker:
             return outcomes
 
         def record_and_count(batch: list[CheckResult]) -> None:
-            self.record(batch)
+            try:
+                self.record(batch)
+            except Exception as exc:
+                # The leases stay, so these watches come back after LEASE_SECONDS.
+                log.error("could not record %d check results: %s", len(batch), _one_line(exc))
+                outcomes[UNRECORDED] += len(batch)
+                return
             outcomes.update(r.outcome for r in batch)
 
         settings = scrapy_settings(self.app.settings)

@@ -100,13 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     from palimpsest.app import bootstrap
+    from palimpsest.logs import configure_logging
     from palimpsest.settings import Settings
 
     settings = Settings.load(db=args.db)
+    configure_logging(settings.log_level if args.command == "run" else "WARNING")
     if args.command == "run":
-        from scheduler import configure_logging, run_daemon
+        from scheduler import run_daemon
 
-        configure_logging(settings.log_level)
         app = bootstrap(settings)
         try:
             run_daemon(app)
@@ -173,7 +174,7 @@ def remove_command(app, args) -> int:
 @command("check")
 def check_command(app, args) -> int:
     from db.watches import find_watch, list_watches
-    from palimpsest.checking import Checker, claim_these
+    from palimpsest.checking import UNRECORDED, Checker, claim_these
     from palimpsest.progress import run_with_progress
 
     if not args.all and not args.watches:
@@ -187,7 +188,7 @@ def check_command(app, args) -> int:
     outcomes = run_with_progress(Checker, app, targets)
     summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
     print(f"checked {sum(outcomes.values())} of {len(targets)} watches: {summary or 'nothing'}")
-    return 0
+    return 1 if outcomes[UNRECORDED] else 0
 
 
 @command("history")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:59:05.353645
+Create Date: 2026-11-28 13:04:40.243967
 """
 
 from collections.abc import Sequence
@@ -130,6 +130,7 @@ def upgrade() -> None:
         sa.Column("elapsed_ms", sa.Float(), nullable=True),
         sa.Column("content_type", sa.String(length=200), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("body_sha256", sa.String(length=64), nullable=True),
         sa.Column("blob_sha256", sa.String(length=64), nullable=True),
         sa.Column("version_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(

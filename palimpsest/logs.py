@@ -1,0 +1,20 @@
+"""Logging for the CLI and the daemon: Rich on stderr, our level, quiet libraries."""
+
+from __future__ import annotations
+
+import logging
+
+
+def configure_logging(level: str) -> None:
+    from rich.console import Console
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
+        force=True,
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("scrapy").setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
