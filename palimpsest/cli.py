@@ -8,6 +8,7 @@ stdout. A user mistake prints one ``error: …`` line on stderr and exits non-ze
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -39,7 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", help="database URL (env PALIMPSEST_DB; default: SQLite file)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    # The global options are accepted after the command too: `palimpsest list --db URL`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser = functools.partial(sub.add_parser, parents=[common])  # type: ignore[method-assign]
 
     add = sub.add_parser("add", help="watch a URL")
     add.add_argument("url")
@@ -127,7 +135,11 @@ def _print_json(document: Any) -> None:
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    """Rich on stdout; when piped, wide enough that tables keep one row a line."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=200)
+    return console
 
 
 @command("add")

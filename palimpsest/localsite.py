@@ -25,6 +25,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,6 +43,30 @@ CYRILLIC_PAGE = (
     + "<p>Городской совет утвердил новый бюджет на следующий год после долгого обсуждения.</p>" * 6
     + "</article></body></html>"
 ).encode("windows-1251")
+
+
+def article_page(
+    title: str,
+    paragraphs: list[str],
+    *,
+    noise: str = "",
+    charset: str = "utf-8",
+) -> str:
+    """A news page: navigation, the article, a "most read" box whose ``noise`` changes freely."""
+    body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="{charset}"><title>{escape(title)} | Springfield News</title>
+<meta property="og:title" content="{escape(title)}">
+</head><body>
+<nav><a href="/">Home</a> <a href="/politics">Politics</a> <a href="/subscribe">Subscribe</a></nav>
+<main><article>
+<h1>{escape(title)}</h1>
+<p class="byline">By Jane Reporter</p>
+{body}
+</article></main>
+<aside><h2>Most read</h2><ul><li>{escape(noise)}</li></ul></aside>
+<footer>© Springfield News</footer>
+</body></html>"""
 
 
 class Site:

@@ -17,4 +17,5 @@ def configure_logging(level: str) -> None:
         force=True,
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("scrapy").setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))

@@ -66,6 +66,7 @@ def _short(moment: str | None) -> str:
 
 def watches_table(rows: list[dict[str, Any]]) -> Table:
     table = Table("id", "url", "every", "versions", "last checked", "next check", "last error")
+    table.columns[1].overflow = "fold"
     for row in rows:
         every = row["every_seconds"]
         table.add_row(

@@ -1,8 +1,10 @@
-"""Hand-made article pages for the tests: a news story whose parts can be edited."""
+"""Hand-made article pages for the tests: a news story whose parts can be edited.
+
+The page template lives with the local publisher (the demo uses it too)."""
 
 from __future__ import annotations
 
-from html import escape
+from palimpsest.localsite import article_page
 
 PARAGRAPHS = [
     "The mayor of Springfield resigned on Monday after a council meeting that ran late "
@@ -16,25 +18,5 @@ PARAGRAPHS = [
 ]
 
 
-def article_page(
-    title: str = "Springfield mayor resigns",
-    paragraphs: list[str] | None = None,
-    *,
-    noise: str = "",
-    charset: str = "utf-8",
-) -> str:
-    """A news page: navigation, the article, a sidebar whose ``noise`` changes freely."""
-    body = "\n".join(f"<p>{escape(p)}</p>" for p in (paragraphs or PARAGRAPHS))
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="{charset}"><title>{escape(title)} | Springfield News</title>
-<meta property="og:title" content="{escape(title)}">
-</head><body>
-<nav><a href="/">Home</a> <a href="/politics">Politics</a> <a href="/subscribe">Subscribe</a></nav>
-<main><article>
-<h1>{escape(title)}</h1>
-<p class="byline">By Jane Reporter</p>
-{body}
-</article></main>
-<aside><h2>Most read</h2><ul><li>{escape(noise)}</li></ul></aside>
-<footer>© Springfield News</footer>
-</body></html>"""
+def story_page(title: str = "Springfield mayor resigns", paragraphs=None, **kwargs) -> str:
+    return article_page(title, list(paragraphs or PARAGRAPHS), **kwargs)

@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy import create_engine, select
 
 from db.models import Snapshot
-from tests.articles import PARAGRAPHS, article_page
+from tests.articles import PARAGRAPHS, story_page
 
 
 def snapshot_outcomes(db_url: str, watch_id: int) -> list[str]:
@@ -30,7 +30,7 @@ def snapshot_outcomes(db_url: str, watch_id: int) -> list[str]:
 
 def test_a_watched_story_keeps_every_version_and_names_each_change(cli, site, db_url):
     path = f"story-{uuid.uuid4().hex[:8]}"
-    url = site.publish(path, article_page(), etag=True)
+    url = site.publish(path, story_page(), etag=True)
     watch_id = int(cli("add", url, "--every", "15m", "--tag", "politics").stdout)
     assert cli("add", url).stdout.strip() == str(watch_id), "adding twice gives the same id"
 
@@ -40,9 +40,9 @@ def test_a_watched_story_keeps_every_version_and_names_each_change(cli, site, db
 
     cli("check", "--all")
     cli("check", str(watch_id))  # the server answers 304 to our ETag
-    site.publish(path, article_page(), etag=False)  # same bytes, no validators now
+    site.publish(path, story_page(), etag=False)  # same bytes, no validators now
     cli("check", url)
-    site.publish(path, article_page(noise="Cat rescued from tree"), etag=False)
+    site.publish(path, story_page(noise="Cat rescued from tree"), etag=False)
     cli("check", url)  # different bytes, same article
     assert snapshot_outcomes(db_url, watch_id) == [
         "new_version",
@@ -55,9 +55,9 @@ def test_a_watched_story_keeps_every_version_and_names_each_change(cli, site, db
 
     edited = list(PARAGRAPHS)
     edited[1] = edited[1].replace("next week", "on Thursday")
-    site.publish(path, article_page(paragraphs=edited))
+    site.publish(path, story_page(paragraphs=edited))
     cli("check", url)
-    site.publish(path, article_page("Springfield mayor quits", paragraphs=edited))
+    site.publish(path, story_page("Springfield mayor quits", paragraphs=edited))
     cli("check", url)
 
     history = json.loads(cli("history", url, "--json").stdout)
