@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gzip
 import hashlib
 import os
@@ -67,6 +68,12 @@ def article_page(
 <aside><h2>Most read</h2><ul><li>{escape(noise)}</li></ul></aside>
 <footer>© Springfield News</footer>
 </body></html>"""
+
+
+@functools.cache
+def _gzip_bomb() -> bytes:
+    """200 MiB of zeros, gzip-compressed to about 200 KiB."""
+    return gzip.compress(b"\0" * (200 * 1024 * 1024), compresslevel=1)
 
 
 class Site:
@@ -155,7 +162,7 @@ class Handler(BaseHTTPRequestHandler):
         elif case.startswith("status/"):
             self._send(int(case.split("/", 1)[1]), b"status", {"Content-Type": "text/plain"})
         elif case == "gzip-bomb":
-            bomb = gzip.compress(b"\0" * (200 * 1024 * 1024))
+            bomb = _gzip_bomb()
             self._send(200, bomb, {"Content-Type": "text/html", "Content-Encoding": "gzip"})
         else:
             self._send(404, b"no such case", {"Content-Type": "text/plain"})

@@ -18,4 +18,5 @@ def configure_logging(level: str) -> None:
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("scrapy").setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
+    # A failed fetch is a snapshot row with its sentence, not a log line with a traceback.
+    logging.getLogger("scrapy").setLevel(logging.CRITICAL if level.upper() != "DEBUG" else "DEBUG")

@@ -1,36 +1,63 @@
-"""One readable sentence for each way a fetch can fail, for the snapshot and the watch."""
+"""One readable sentence for each way a fetch can fail, for the snapshot and the watch.
+
+>>> from scrapy.exceptions import DownloadTimeoutError
+>>> describe(DownloadTimeoutError("Getting http://x/ took longer than 30.0 seconds."))
+'timed out'
+>>> describe(IgnoreRequest("max redirections reached"))
+'too many redirects'
+"""
 
 from __future__ import annotations
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+    UnsupportedURLSchemeError,
+)
 from twisted.internet import error as net
 from twisted.python.failure import Failure
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-# Checked in order: the first class the failure is an instance of names it.
+# Checked in order: the first class the error is an instance of names it.
 _SENTENCES: tuple[tuple[type[BaseException], str], ...] = (
+    (CannotResolveHostError, "DNS lookup failed"),
     (net.DNSLookupError, "DNS lookup failed"),
+    (DownloadConnectionRefusedError, "connection refused"),
     (net.ConnectionRefusedError, "connection refused"),
+    (DownloadTimeoutError, "timed out"),
     (net.TimeoutError, "timed out"),
-    (net.TCPTimedOutError, "timed out"),
-    (net.ConnectionLost, "connection lost before the answer was complete"),
-    (net.ConnectionDone, "connection closed before the answer was complete"),
-    (ResponseNeverReceived, "the server closed the connection without answering"),
-    (ResponseFailed, "the answer was cut off"),
+    (ResponseDataLossError, "the answer was cut off"),
+    (DownloadCancelledError, "the download was cancelled"),
+    (UnsupportedURLSchemeError, "unsupported URL scheme"),
+    (DownloadFailedError, "the connection closed before a complete answer"),
+)
+
+# Messages of IgnoreRequest raised by Scrapy's middlewares, and what they mean.
+_IGNORED: tuple[tuple[str, str], ...] = (
+    ("robots.txt", "forbidden by robots.txt"),
+    ("max redirections", "too many redirects"),
+    ("DOWNLOAD_MAXSIZE", "body too large"),
 )
 
 
 def describe_failure(failure: Failure) -> str:
-    value = failure.value
-    message = str(value).strip()
-    if isinstance(value, IgnoreRequest):
-        if "robots.txt" in message:
-            return "forbidden by robots.txt"
+    return describe(failure.value)
+
+
+def describe(error: BaseException) -> str:
+    message = " ".join(str(error).split())
+    if isinstance(error, IgnoreRequest):
+        for needle, sentence in _IGNORED:
+            if needle.lower() in message.lower():
+                return sentence
         return message or "request ignored"
     if "maxsize" in message.lower() or "max size" in message.lower():
-        return f"body too large ({message})"
+        return "body too large"
     for kind, sentence in _SENTENCES:
-        if isinstance(value, kind):
+        if isinstance(error, kind):
             return sentence
-    first_line = message.splitlines()[0] if message else ""
-    return f"{type(value).__name__}: {first_line}" if first_line else type(value).__name__
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__

@@ -1,7 +1,8 @@
 """The watch spider: one conditional GET per claimed watch, one CheckResult per answer.
 
 It sends ``If-None-Match`` / ``If-Modified-Since`` from the validators of the last check and
-lets every status reach the callback, so a 304 is an outcome and an HTTP error is a row.
+lets every status but a redirect reach the callback, so a 304 is an outcome and an HTTP
+error is a row.
 A body whose bytes equal the last one is ``unchanged`` at once; an HTML body that differs goes
 on to the pipelines for extraction.
 """
@@ -29,6 +30,9 @@ from monitor.check import (
 from monitor.fingerprint import raw_hash
 from scraper.failures import describe_failure
 
+# Every status reaches the callback except redirects, which RedirectMiddleware follows.
+STATUSES_TO_CALLBACK = [304, *range(400, 600)]
+
 
 class WatchSpider(scrapy.Spider):
     name = "watch"
@@ -53,7 +57,7 @@ class WatchSpider(scrapy.Spider):
             callback=self.parse,
             errback=self.failed,
             dont_filter=True,
-            meta={"target": target, "handle_httpstatus_all": True},
+            meta={"target": target, "handle_httpstatus_list": STATUSES_TO_CALLBACK},
         )
 
     def parse(self, response: Response) -> Iterable[CheckResult]:

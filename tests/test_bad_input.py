@@ -68,11 +68,16 @@ def test_awkward_pages_are_recorded_as_clear_outcomes(cli, site, db_url):
         "/case/binary-5mb": ("not_html", None),
         "/case/windows-1251": ("new_version", None),
         "/case/status/404": ("error", "HTTP 404 Not Found"),
-        "/case/drop": ("error", None),
-        "/case/redirect-loop": ("error", None),
+        "/case/drop": ("error", "the connection closed before a complete answer"),
+        "/case/redirect-loop": ("error", "too many redirects"),
+        "/case/gzip-bomb": ("error", "body too large"),
     }
     ids = {path: int(cli("add", site.url(path)).stdout) for path in cases}
+    closed = int(cli("add", "http://127.0.0.1:1/closed-port").stdout)
     cli("check", "--all")
+    cases["/case/slow"] = ("error", "timed out")  # the page takes 5 s
+    ids["/case/slow"] = int(cli("add", site.url("/case/slow")).stdout)
+    cli("check", str(ids["/case/slow"]), PALIMPSEST_DOWNLOAD_TIMEOUT="1s")
 
     engine = create_engine(db_url)
     with engine.connect() as conn:
@@ -95,3 +100,4 @@ def test_awkward_pages_are_recorded_as_clear_outcomes(cli, site, db_url):
     watches = {w["id"]: w for w in json.loads(cli("list", "--json").stdout)}
     assert watches[ids["/case/status/404"]]["last_error"] == "HTTP 404 Not Found"
     assert watches[ids["/case/binary-5mb"]]["last_error"] is None
+    assert watches[closed]["last_error"] == "connection refused"
