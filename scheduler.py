@@ -19,7 +19,7 @@ import sys
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from palimpsest.app import App, utcnow
-from palimpsest.checking import Checker, claim_due_watches
+from palimpsest.checking import Checker, claim_due_watches, one_line
 
 log = logging.getLogger("palimpsest.daemon")
 
@@ -34,7 +34,11 @@ class Daemon:
     async def tick(self) -> None:
         if self.stopping.is_set() or (self.batch is not None and not self.batch.done()):
             return
-        targets = await asyncio.to_thread(claim_due_watches, self.app)
+        try:
+            targets = await asyncio.to_thread(claim_due_watches, self.app)
+        except Exception as exc:  # the database is locked or down: try again next tick
+            log.error("could not claim due watches: %s", one_line(exc))
+            return
         if targets:
             self.batch = asyncio.create_task(self.check(targets))
 

@@ -28,7 +28,7 @@ OnRecorded = Callable[[list[CheckResult]], None]
 UNRECORDED = "unrecorded"
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines()
     return f"{type(orig).__name__}: {lines[0]}" if lines else type(orig).__name__
@@ -71,7 +71,7 @@ class Checker:
                 self.record(batch)
             except Exception as exc:
                 # The leases stay, so these watches come back after LEASE_SECONDS.
-                log.error("could not record %d check results: %s", len(batch), _one_line(exc))
+                log.error("could not record %d check results: %s", len(batch), one_line(exc))
                 outcomes[UNRECORDED] += len(batch)
                 return
             outcomes.update(r.outcome for r in batch)

@@ -8,9 +8,12 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 from tests.articles import PARAGRAPHS, story_page
 from tests.conftest import cli_env
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def wait_for(predicate, timeout: float, what: str):
@@ -29,7 +32,7 @@ def test_the_daemon_records_versions_by_itself_and_exits_0_on_sigterm(cli, site,
     cli("add", url, "--every", "1s")
     env = cli_env(PALIMPSEST_TICK_SECONDS="0.5", PALIMPSEST_LOG_LEVEL="INFO")
     daemon = subprocess.Popen(
-        [sys.executable, "scheduler.py", "--db", db_url],
+        [sys.executable, str(ROOT / "scheduler.py"), "--db", db_url],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
