@@ -80,6 +80,21 @@ class Watch(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     failures_in_a_row: Mapped[int] = mapped_column(default=0)
+    # The article's life: "active", or "removed" after REMOVED_AFTER 404/410s in a row.
+    state: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    missing_in_a_row: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Where a permanent redirect sent the article; checks follow it from then on.
+    moved_to: Mapped[str | None] = mapped_column(Text)
+    # The version the page shows now (a flip-flop can make an older one current again).
+    # No foreign key: watch and version would point at each other.
+    current_version_id: Mapped[int | None]
+    # Per-watch options: {"selector": css, "ignore": [regex, ...], "related": bool}.
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # A related page (canonical, amp, print, feed) points at the article watch it belongs to.
+    related_to: Mapped[int | None] = mapped_column(
+        ForeignKey("watch.id", ondelete="CASCADE"), index=True
+    )
+    relation: Mapped[str | None] = mapped_column(String(20))
 
     tags: Mapped[list[WatchTag]] = relationship(
         back_populates="watch", cascade="all, delete-orphan", lazy="selectin"
@@ -127,6 +142,11 @@ class Version(Base):
     extractor: Mapped[str] = mapped_column(String(100))
     extractor_version: Mapped[str] = mapped_column(String(50))
     extractor_options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    paywall: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
+    # [{"name": …, "weight": …, "detail": …}, …]: why the paywall state is what it is.
+    paywall_evidence: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
     blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
 
 
@@ -156,9 +176,13 @@ class Change(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id", ondelete="CASCADE"), index=True)
-    from_version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
-    to_version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
+    # Either end may be missing: "removed" has no new version.
+    from_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("version.id", ondelete="CASCADE")
+    )
+    to_version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
     kinds: Mapped[list[str]] = mapped_column(JSON)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
     words_added: Mapped[int] = mapped_column(default=0)
     words_removed: Mapped[int] = mapped_column(default=0)
+    significance: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")

@@ -43,14 +43,17 @@ def snapshots(session: Session, watch_id: int) -> list[Snapshot]:
 
 def changes(
     session: Session, watch_id: int | None = None, since: datetime | None = None
-) -> list[tuple[Change, str, int, int]]:
-    """Change events, oldest first, each with its watch's URL and the two version numbers."""
+) -> list[tuple[Change, str, int | None, int | None]]:
+    """Change events, oldest first, each with its watch's URL and the two version numbers.
+
+    A ``removed`` event has no new version; the numbers are None where an end is missing.
+    """
     old, new = aliased(Version), aliased(Version)
     query = (
         select(Change, Watch.url, old.seq, new.seq)
         .join(Watch, Watch.id == Change.watch_id)
-        .join(old, old.id == Change.from_version_id)
-        .join(new, new.id == Change.to_version_id)
+        .outerjoin(old, old.id == Change.from_version_id)
+        .outerjoin(new, new.id == Change.to_version_id)
         .order_by(Change.detected_at, Change.id)
     )
     if watch_id is not None:

@@ -1,104 +1,240 @@
 """Record a batch of check results: snapshots, blobs, versions, change events, schedules.
 
 One call is one transaction: a check is either fully recorded (its snapshot, the blob it
-points to, its version and change event, the watch's new schedule) or not at all, so a
-process killed mid-write leaves no half-recorded check and no orphan blob.
+points to, its version and change event, the watch's new state and schedule) or not at all,
+so a process killed mid-write leaves no half-recorded check and no orphan blob.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from db.blobs import pack
 from db.models import Blob, Change, Snapshot, Version, Watch
+from db.stories import cross_check, link_related
 from monitor.article import Article
-from monitor.check import ERROR, NEW_VERSION, NOT_MODIFIED, UNCHANGED, CheckResult
-from monitor.compare import classify
-from monitor.worddiff import diff_stats, word_diff
+from monitor.check import (
+    BLOCKED,
+    ERROR,
+    NEW_VERSION,
+    NOT_HTML,
+    NOT_MODIFIED,
+    CheckResult,
+)
+from monitor.compare import (
+    KINDS,
+    MOVED,
+    RECENT_VERSIONS,
+    REMOVED,
+    RESTORED,
+    Seen,
+    Verdict,
+    judge,
+)
+
+ACTIVE, GONE = "active", "removed"
+MISSING_STATUSES = (404, 410)
 
 
 def record_results(
-    session: Session, results: Sequence[CheckResult], now: datetime, default_every: float
+    session: Session,
+    results: Sequence[CheckResult],
+    now: datetime,
+    default_every: float,
+    removed_after: int = 2,
 ) -> list[CheckResult]:
-    """Write ``results``; returns them with ``outcome`` settled (a new text may be unchanged)."""
+    """Write ``results``; returns them with ``outcome`` settled (a new text may be a revert)."""
     if not results:
         return []
     ids = [r.target.watch_id for r in results]
     watches = {
-        row.id: row
-        for row in session.execute(
-            select(Watch.id, Watch.every_seconds, Watch.failures_in_a_row).where(Watch.id.in_(ids))
+        w.id: w
+        for w in session.scalars(
+            select(Watch).where(Watch.id.in_(ids)).options(lazyload(Watch.tags))
         )
     }
     _store_blobs(session, results, now)
-    snapshots, watch_rows, seen_version_ids = [], [], []
+    snapshots = []
     for result in results:
         watch = watches.get(result.target.watch_id)
         if watch is None:  # removed while it was being checked
             continue
-        version_id = None
-        if result.extraction is not None:
-            version_id = _record_article(session, result)
-        elif result.outcome in (UNCHANGED, NOT_MODIFIED):
-            version_id = result.target.latest_version_id
-        if version_id is not None and result.outcome != NEW_VERSION:
-            seen_version_ids.append(version_id)
-        snapshots.append(
-            {
-                "watch_id": result.target.watch_id,
-                "fetched_at": result.fetched_at,
-                "outcome": result.outcome,
-                "http_status": result.http_status,
-                "final_url": result.final_url,
-                "elapsed_ms": result.elapsed_ms,
-                "content_type": result.content_type,
-                "error": result.error,
-                "body_sha256": result.body_sha256,
-                "blob_sha256": result.body_sha256 if result.body is not None else None,
-                "version_id": version_id,
-            }
-        )
-        watch_rows.append(_watch_after(result, watch, now, default_every))
+        version_id = _record_one(session, watch, result, now, removed_after)
+        snapshots.append(_snapshot_row(result, version_id))
+        _reschedule(watch, result, now, default_every)
     if snapshots:
         session.execute(insert(Snapshot), snapshots)
-    if watch_rows:
-        session.execute(update(Watch), watch_rows)
-    if seen_version_ids:
-        session.execute(
-            update(Version)
-            .where(Version.id.in_(seen_version_ids))
-            .values(last_seen_at=now)
-            .execution_options(synchronize_session=False)
-        )
     return list(results)
 
 
-def _watch_after(result: CheckResult, watch, now: datetime, default_every: float) -> dict:
-    every = watch.every_seconds or default_every
-    row = {
-        "id": result.target.watch_id,
-        "last_checked_at": now,
-        "next_check_at": now + timedelta(seconds=every),
-        "claimed_by": None,
-        "lease_until": None,
-    }
+def _record_one(
+    session: Session, watch: Watch, result: CheckResult, now: datetime, removed_after: int
+) -> int | None:
+    """Update versions, change events and the watch for one result; the snapshot's version."""
     if result.outcome == ERROR:
-        row["last_error"] = result.error
-        row["failures_in_a_row"] = watch.failures_in_a_row + 1
-        return row
-    row["last_error"] = None
-    row["failures_in_a_row"] = 0
+        if result.http_status in MISSING_STATUSES:
+            watch.missing_in_a_row += 1
+            if watch.missing_in_a_row >= removed_after and watch.state != GONE:
+                watch.state = GONE
+                _add_change(session, watch, (REMOVED,), watch.current_version_id, None, now)
+        return None
+    if result.outcome in (BLOCKED, NOT_HTML):
+        return None
+    kinds: list[str] = []
+    if watch.state == GONE:
+        kinds.append(RESTORED)
+    watch.state, watch.missing_in_a_row = ACTIVE, 0
+    if result.moved_to and result.moved_to != (watch.moved_to or watch.url):
+        kinds.append(MOVED)
+        watch.moved_to = result.moved_to
+    if result.extraction is None:  # 304, or the same bytes as last time
+        _seen(session, watch.current_version_id, result.fetched_at)
+        if kinds:
+            _add_change(
+                session,
+                watch,
+                kinds,
+                watch.current_version_id,
+                watch.current_version_id,
+                result.fetched_at,
+            )
+        return watch.current_version_id
+    verdict = _judge(session, watch, result)
+    result.outcome = verdict.outcome
+    before = watch.current_version_id
+    if verdict.outcome == NEW_VERSION:
+        version = _add_version(session, watch, result)
+        version_id = version.id
+        link_related(session, watch, result.extraction.related, now)
+        cross_check(session, watch, version)
+    else:
+        version_id = verdict.same_as.version_id
+        _seen(session, version_id, result.fetched_at)
+    watch.current_version_id = version_id
+    kinds.extend(verdict.kinds)
+    if kinds and before is not None:
+        _add_change(session, watch, kinds, before, version_id, result.fetched_at, verdict)
+    return version_id
+
+
+def _judge(session: Session, watch: Watch, result: CheckResult) -> Verdict:
+    extraction = result.extraction
+    recent = [
+        _as_seen(v)
+        for v in session.scalars(
+            select(Version)
+            .where(Version.watch_id == watch.id)
+            .order_by(Version.seq.desc())
+            .limit(RECENT_VERSIONS)
+        )
+    ]
+    current = next((s for s in recent if s.version_id == watch.current_version_id), None)
+    if current is None and watch.current_version_id is not None:
+        current = _as_seen(session.get(Version, watch.current_version_id))
+    others = [s for s in recent if current is None or s.version_id != current.version_id]
+    return judge(current, others, extraction.article, extraction.fingerprint, extraction.paywall)
+
+
+def _add_version(session: Session, watch: Watch, result: CheckResult) -> Version:
+    extraction = result.extraction
+    article = extraction.article
+    last_seq = session.scalar(select(func.max(Version.seq)).where(Version.watch_id == watch.id))
+    version = Version(
+        watch_id=watch.id,
+        seq=(last_seq or 0) + 1,
+        first_seen_at=result.fetched_at,
+        last_seen_at=result.fetched_at,
+        url=result.final_url,
+        title=article.title,
+        byline=article.byline,
+        published=article.published,
+        modified=article.modified,
+        text=article.text,
+        word_count=article.word_count,
+        fingerprint=extraction.fingerprint,
+        extractor=extraction.extractor,
+        extractor_version=extraction.extractor_version,
+        extractor_options=extraction.extractor_options,
+        paywall=extraction.paywall,
+        paywall_evidence=[asdict(s) for s in extraction.paywall_evidence],
+        blob_sha256=result.body_sha256 if result.body is not None else None,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def _add_change(
+    session: Session,
+    watch: Watch,
+    kinds: Sequence[str],
+    from_id: int | None,
+    to_id: int | None,
+    at: datetime,
+    verdict: Verdict | None = None,
+) -> None:
+    ordered = sorted(dict.fromkeys(kinds), key=KINDS.index)
+    session.add(
+        Change(
+            watch_id=watch.id,
+            from_version_id=from_id,
+            to_version_id=to_id,
+            kinds=ordered,
+            detected_at=at,
+            words_added=verdict.words_added if verdict else 0,
+            words_removed=verdict.words_removed if verdict else 0,
+            significance=verdict.significance if verdict else 1.0,
+        )
+    )
+
+
+def _seen(session: Session, version_id: int | None, at: datetime) -> None:
+    if version_id is not None:
+        session.execute(
+            update(Version)
+            .where(Version.id == version_id, Version.last_seen_at < at)
+            .values(last_seen_at=at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _snapshot_row(result: CheckResult, version_id: int | None) -> dict:
+    return {
+        "watch_id": result.target.watch_id,
+        "fetched_at": result.fetched_at,
+        "outcome": result.outcome,
+        "http_status": result.http_status,
+        "final_url": result.final_url,
+        "elapsed_ms": result.elapsed_ms,
+        "content_type": result.content_type,
+        "error": result.error or (f"blocked: {result.blocked}" if result.blocked else None),
+        "body_sha256": result.body_sha256,
+        "blob_sha256": result.body_sha256 if result.body is not None else None,
+        "version_id": version_id,
+    }
+
+
+def _reschedule(watch: Watch, result: CheckResult, now: datetime, default_every: float) -> None:
+    watch.last_checked_at = now
+    watch.next_check_at = now + timedelta(seconds=watch.every_seconds or default_every)
+    watch.claimed_by = watch.lease_until = None
+    if result.outcome in (ERROR, BLOCKED):
+        watch.last_error = result.error or f"blocked: {result.blocked}"
+        watch.failures_in_a_row += 1
+        return
+    watch.last_error = None
+    watch.failures_in_a_row = 0
     if result.outcome != NOT_MODIFIED:
-        row["etag"] = result.etag
-        row["last_modified"] = result.last_modified
-        row["last_body_sha256"] = result.body_sha256
-    return row
+        watch.etag = result.etag
+        watch.last_modified = result.last_modified
+        watch.last_body_sha256 = result.body_sha256
 
 
 def _store_blobs(session: Session, results: Sequence[CheckResult], now: datetime) -> None:
@@ -122,56 +258,14 @@ def _store_blobs(session: Session, results: Sequence[CheckResult], now: datetime
     session.execute(stmt.on_conflict_do_nothing(index_elements=["sha256"]), rows)
 
 
-def _record_article(session: Session, result: CheckResult) -> int:
-    """The version this result's article belongs to: the latest one, or a new one."""
-    extraction = result.extraction
-    assert extraction is not None
-    latest = session.scalars(
-        select(Version)
-        .where(Version.watch_id == result.target.watch_id)
-        .order_by(Version.seq.desc())
-        .limit(1)
-    ).first()
-    if latest is not None and latest.fingerprint == extraction.fingerprint:
-        result.outcome = UNCHANGED
-        return latest.id
-    article = extraction.article
-    version = Version(
-        watch_id=result.target.watch_id,
-        seq=(latest.seq + 1) if latest else 1,
-        first_seen_at=result.fetched_at,
-        last_seen_at=result.fetched_at,
-        url=result.final_url,
-        title=article.title,
-        byline=article.byline,
-        published=article.published,
-        modified=article.modified,
-        text=article.text,
-        word_count=article.word_count,
-        fingerprint=extraction.fingerprint,
-        extractor=extraction.extractor,
-        extractor_version=extraction.extractor_version,
-        extractor_options=extraction.extractor_options,
-        blob_sha256=result.body_sha256,
+def _as_seen(version: Version) -> Seen:
+    return Seen(
+        version_id=version.id,
+        seq=version.seq,
+        fingerprint=version.fingerprint,
+        article=as_article(version),
+        paywall=version.paywall,
     )
-    session.add(version)
-    session.flush()
-    result.outcome = NEW_VERSION
-    if latest is not None:
-        kinds = classify(as_article(latest), article)
-        if kinds:
-            stats = diff_stats(word_diff(latest.text, article.text))
-            session.add(
-                Change(
-                    watch_id=result.target.watch_id,
-                    from_version_id=latest.id,
-                    to_version_id=version.id,
-                    kinds=kinds,
-                    detected_at=result.fetched_at,
-                    **stats,
-                )
-            )
-    return version.id
 
 
 def as_article(version: Version) -> Article:

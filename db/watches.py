@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from db.models import Version, Watch, WatchTag
 from monitor.check import FetchTarget
@@ -24,6 +25,9 @@ def add_watch(
     now: datetime,
     every_seconds: float | None = None,
     tags: Sequence[str] = (),
+    options: dict[str, Any] | None = None,
+    related_to: int | None = None,
+    relation: str | None = None,
 ) -> tuple[Watch, bool]:
     """The watch for ``url`` and whether it is new; an existing watch is returned as it is."""
     url = check_url(url)
@@ -37,6 +41,9 @@ def add_watch(
         next_check_at=now,
         active=True,
         failures_in_a_row=0,
+        options=options or {},
+        related_to=related_to,
+        relation=relation,
         tags=[WatchTag(tag=t) for t in dict.fromkeys(tags)],
     )
     session.add(watch)
@@ -104,34 +111,54 @@ def _lease(
         .values(claimed_by=worker, lease_until=now + lease)
         .execution_options(synchronize_session=False)
     )
-    latest_seq = (
-        select(Version.watch_id, func.max(Version.seq).label("seq"))
-        .where(Version.watch_id.in_(ids))
-        .group_by(Version.watch_id)
-        .subquery()
-    )
-    latest = select(Version.watch_id, Version.id, Version.fingerprint).join(
-        latest_seq,
-        (Version.watch_id == latest_seq.c.watch_id) & (Version.seq == latest_seq.c.seq),
-    )
-    latest_by_watch = {row.watch_id: row for row in session.execute(latest)}
+    current = aliased(Version)
     rows = session.execute(
-        select(Watch.id, Watch.url, Watch.etag, Watch.last_modified, Watch.last_body_sha256).where(
-            Watch.id.in_(ids)
-        )
+        select(Watch, current.fingerprint)
+        .outerjoin(current, current.id == Watch.current_version_id)
+        .where(Watch.id.in_(ids))
+    ).all()
+    longest = dict(
+        session.execute(
+            select(Version.watch_id, func.max(Version.word_count))
+            .where(Version.watch_id.in_(ids))
+            .group_by(Version.watch_id)
+        ).all()
     )
-    targets = []
-    for row in rows:
-        version = latest_by_watch.get(row.id)
-        targets.append(
-            FetchTarget(
-                watch_id=row.id,
-                url=row.url,
-                etag=row.etag,
-                last_modified=row.last_modified,
-                last_body_sha256=row.last_body_sha256,
-                latest_version_id=version.id if version else None,
-                latest_fingerprint=version.fingerprint if version else None,
-            )
+    related = _related_words(session, ids)
+    return [
+        FetchTarget(
+            watch_id=watch.id,
+            url=watch.moved_to or watch.url,
+            etag=watch.etag,
+            last_modified=watch.last_modified,
+            last_body_sha256=watch.last_body_sha256,
+            latest_version_id=watch.current_version_id,
+            latest_fingerprint=fingerprint,
+            options=dict(watch.options or {}),
+            longest_words=longest.get(watch.id),
+            related_words=related.get(watch.id),
         )
-    return targets
+        for watch, fingerprint in rows
+    ]
+
+
+def _related_words(session: Session, ids: list[int]) -> dict[int, int]:
+    """For each watch, the longest current version among the pages of its story."""
+    page, other = aliased(Watch), aliased(Watch)
+    current = aliased(Version)
+    # A story is an article and the pages related to it; each page sees the others.
+    rows = session.execute(
+        select(page.id, func.max(current.word_count))
+        .join(
+            other,
+            or_(
+                other.related_to == page.id,
+                other.id == page.related_to,
+                (other.related_to == page.related_to) & (other.id != page.id),
+            ),
+        )
+        .join(current, current.id == other.current_version_id)
+        .where(page.id.in_(ids), or_(other.relation.is_(None), other.relation != "feed"))
+        .group_by(page.id)
+    ).all()
+    return {watch_id: words for watch_id, words in rows if words}

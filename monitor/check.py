@@ -6,6 +6,8 @@ A check's *outcome* is one of OUTCOMES:
 - ``unchanged``: a body came back, and its bytes or its article text equal the latest;
 - ``not_modified``: the server answered 304 to our conditional request;
 - ``not_html``: a body that is no web page (an image, a PDF, binary): kept, not extracted;
+- ``reverted``: the article went back to one of its recent versions (a flip-flop);
+- ``blocked``: a bot wall, CAPTCHA, consent or "access denied" page stood in the way;
 - ``error``: no usable answer (network error, time-out, HTTP error, body too large).
 """
 
@@ -16,26 +18,32 @@ from datetime import datetime
 from typing import Any
 
 from monitor.article import Article
+from monitor.paywall import Signal
 
 NEW_VERSION = "new_version"
 UNCHANGED = "unchanged"
 NOT_MODIFIED = "not_modified"
 NOT_HTML = "not_html"
+REVERTED = "reverted"
+BLOCKED = "blocked"
 ERROR = "error"
-OUTCOMES = (NEW_VERSION, UNCHANGED, NOT_MODIFIED, NOT_HTML, ERROR)
+OUTCOMES = (NEW_VERSION, UNCHANGED, NOT_MODIFIED, NOT_HTML, REVERTED, BLOCKED, ERROR)
 
 
 @dataclass(frozen=True)
 class FetchTarget:
-    """A claimed watch, with what the last check left behind for a conditional request."""
+    """A claimed watch, with what the last checks left behind to compare the next one with."""
 
     watch_id: int
-    url: str
+    url: str  # where to fetch: the watch's URL, or where it moved to
     etag: str | None = None
     last_modified: str | None = None
     last_body_sha256: str | None = None
-    latest_version_id: int | None = None
+    latest_version_id: int | None = None  # the current version
     latest_fingerprint: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    longest_words: int | None = None  # the longest version of this story ever seen
+    related_words: int | None = None  # the longest current version of its related pages
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,9 @@ class Extraction:
     extractor: str
     extractor_version: str
     extractor_options: dict[str, Any] = field(default_factory=dict)
+    paywall: str = "unknown"
+    paywall_evidence: tuple[Signal, ...] = ()
+    related: tuple[tuple[str, str], ...] = ()  # (url, relation): canonical, amp, feed, …
 
 
 @dataclass
@@ -66,5 +77,7 @@ class CheckResult:
     etag: str | None = None
     last_modified: str | None = None
     extraction: Extraction | None = None
+    moved_to: str | None = None  # set when a permanent redirect led elsewhere
+    blocked: str | None = None  # why the page was a wall (bot wall, captcha, …)
     # The decoded page, for extraction only; never stored.
     html: str | None = field(default=None, repr=False)

@@ -53,6 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("url")
     add.add_argument("--every", help="check interval, like 45s, 15m, 2h, 1d")
     add.add_argument("--tag", action="append", default=[], help="a tag (repeatable)")
+    add.add_argument("--selector", help="CSS selector of the article body (default: automatic)")
+    add.add_argument(
+        "--ignore", action="append", default=[], metavar="REGEX", help="text to ignore (repeatable)"
+    )
+    add.add_argument(
+        "--no-related",
+        dest="related",
+        action="store_false",
+        help="do not watch the article's canonical, AMP, print and feed pages",
+    )
 
     lst = sub.add_parser("list", help="list watches")
     lst.add_argument("--json", action="store_true")
@@ -147,10 +157,12 @@ def add_command(app, args) -> int:
     from db.watches import add_watch
     from monitor.durations import parse_duration
     from palimpsest.app import utcnow
+    from palimpsest.watch_options import watch_options
 
     every = parse_duration(args.every).total_seconds() if args.every else None
+    options = watch_options(selector=args.selector, ignore=args.ignore, related=args.related)
     with app.sessions.begin() as session:
-        watch, _created = add_watch(session, args.url, utcnow(), every, args.tag)
+        watch, _created = add_watch(session, args.url, utcnow(), every, args.tag, options)
         print(watch.id)
     return 0
 
@@ -206,16 +218,24 @@ def check_command(app, args) -> int:
 @command("history")
 def history_command(app, args) -> int:
     from db.reading import versions
+    from db.stories import related_watches
     from db.watches import find_watch
-    from palimpsest.views import version_json, versions_table
+    from palimpsest.views import version_json, versions_table, watch_json, watches_table
 
     with app.sessions() as session:
         watch = find_watch(session, args.watch)
         rows = [version_json(v) for v in versions(session, watch.id)]
+        related = [
+            watch_json(w, len(versions(session, w.id))) for w in related_watches(session, watch.id)
+        ]
     if args.json:
         _print_json(rows)
-    else:
-        _console().print(versions_table(rows))
+        return 0
+    console = _console()
+    console.print(versions_table(rows))
+    if related:
+        console.print("related pages (each a watch of its own):")
+        console.print(watches_table(related))
     return 0
 
 

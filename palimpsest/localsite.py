@@ -4,9 +4,15 @@
 
 Pages are set over HTTP, so a test or a demo script can script an article's timeline:
 
-    PUT /_pages/story?etag=1      body = the page (query: content_type, status, etag, charset)
+    PUT /_pages/story?etag=1      body = the page; query: content_type, status, etag=1,
+                                  location (with a 3xx status), noise=1
     GET /_hits/story              how many times /story was fetched
     GET /story                    the page, with ETag / 304 support when etag=1
+
+With ``noise=1`` every fetch gets what real news pages change on every fetch: an "Updated N
+minutes ago" line in the article, a rotating "most read" list, random ad-slot ids, a nonce
+in a hidden input and in a script, a cache-busting ``?v=`` on the stylesheet, and a random
+"recommended" block.
 
 Endpoints named after awkward cases are always there: ``/case/binary-5mb``,
 ``/case/windows-1251``, ``/case/slow``, ``/case/drop``, ``/case/redirect-loop``,
@@ -21,6 +27,7 @@ import functools
 import gzip
 import hashlib
 import os
+import random
 import sys
 import threading
 import time
@@ -37,6 +44,8 @@ class Page:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     etag: bool = False
+    location: str | None = None
+    noise: bool = False
 
 
 CYRILLIC_PAGE = (
@@ -52,22 +61,63 @@ def article_page(
     *,
     noise: str = "",
     charset: str = "utf-8",
+    head: str = "",
+    after: str = "",
+    tail: str = "",
 ) -> str:
-    """A news page: navigation, the article, a "most read" box whose ``noise`` changes freely."""
+    """A news page: navigation, the article, a "most read" box whose ``noise`` changes freely.
+
+    ``head`` goes into <head> (JSON-LD, meta tags), ``after`` into the article after its
+    paragraphs (a subscription block), ``tail`` into the body after the article (a modal).
+    """
     body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="{charset}"><title>{escape(title)} | Springfield News</title>
 <meta property="og:title" content="{escape(title)}">
+{head}
 </head><body>
 <nav><a href="/">Home</a> <a href="/politics">Politics</a> <a href="/subscribe">Subscribe</a></nav>
 <main><article>
 <h1>{escape(title)}</h1>
 <p class="byline">By Jane Reporter</p>
 {body}
+{after}
 </article></main>
 <aside><h2>Most read</h2><ul><li>{escape(noise)}</li></ul></aside>
-<footer>© Springfield News</footer>
+{tail}
+<footer>© Springfield News · <a href="/newsletter">Subscribe to our newsletter</a></footer>
 </body></html>"""
+
+
+HEADLINES = [
+    "Storm closes schools across the region",
+    "Local team wins the cup after extra time",
+    "Prices of homes fall for a third month",
+    "New bridge opens to traffic on Sunday",
+    "Museum returns looted statues",
+    "Council delays vote on parking fees",
+]
+
+
+def with_noise(body: bytes) -> bytes:
+    """``body`` with this fetch's noise: what changes on every fetch and is never news."""
+    token = os.urandom(8).hex()
+    most_read = random.sample(HEADLINES, 3)
+    dateline = f'<p class="dateline">Updated {random.randint(2, 59)} minutes ago</p>'
+    extras = (
+        '<aside class="most-read"><h2>Most read</h2><ol>'
+        + "".join(f"<li><a href='/n/{i}'>{h}</a></li>" for i, h in enumerate(most_read))
+        + f'</ol></aside><div id="ad-slot-{token[:6]}" class="ad"></div>'
+        f'<input type="hidden" name="csrf" value="{token}">'
+        f'<script>window.nonce = "{token}";</script>'
+        f'<link rel="stylesheet" href="/static/site.css?v={random.randint(1, 10**6)}">'
+        f'<section class="recommended"><h2>Recommended</h2><p>{random.choice(HEADLINES)}</p>'
+        f"</section>"
+    )
+    html = body.decode("utf-8", "replace")
+    html = html.replace("<article>", "<article>" + dateline, 1)
+    html = html.replace("</body>", extras + "</body>", 1)
+    return html.encode("utf-8")
 
 
 @functools.cache
@@ -111,6 +161,8 @@ class Handler(BaseHTTPRequestHandler):
             content_type=query.get("content_type", "text/html; charset=utf-8"),
             status=int(query.get("status", "200")),
             etag=query.get("etag", "0") == "1",
+            location=query.get("location"),
+            noise=query.get("noise", "0") == "1",
         )
         with self.server.site.lock:
             self.server.site.pages["/" + parts.path[len("/_pages/") :]] = page
@@ -136,13 +188,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def _page(self, page: Page) -> None:
         headers = {"Content-Type": page.content_type}
+        if page.location:
+            headers["Location"] = page.location
         if page.etag:
             tag = '"' + hashlib.sha256(page.body).hexdigest()[:16] + '"'
             headers["ETag"] = tag
             if self.headers.get("If-None-Match") == tag:
                 self._send(304, b"", {"ETag": tag})
                 return
-        self._send(page.status, page.body, headers)
+        self._send(page.status, with_noise(page.body) if page.noise else page.body, headers)
 
     def _case(self, case: str) -> None:
         if case == "binary-5mb":

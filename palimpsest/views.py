@@ -20,6 +20,12 @@ def watch_json(watch: Watch, versions: int) -> dict[str, Any]:
         "id": watch.id,
         "url": watch.url,
         "tags": sorted(t.tag for t in watch.tags),
+        "state": watch.state,
+        "moved_to": watch.moved_to,
+        "story_id": watch.related_to or watch.id,
+        "related_to": watch.related_to,
+        "relation": watch.relation,
+        "options": watch.options or {},
         "every_seconds": watch.every_seconds,
         "active": watch.active,
         "created_at": iso(watch.created_at),
@@ -41,12 +47,16 @@ def version_json(version: Version) -> dict[str, Any]:
         "modified": version.modified,
         "url": version.url,
         "word_count": version.word_count,
+        "paywall": version.paywall,
+        "paywall_evidence": version.paywall_evidence,
         "fingerprint": version.fingerprint,
         "extractor": f"{version.extractor} {version.extractor_version}",
     }
 
 
-def change_json(change: Change, url: str, from_seq: int, to_seq: int) -> dict[str, Any]:
+def change_json(
+    change: Change, url: str, from_seq: int | None, to_seq: int | None
+) -> dict[str, Any]:
     return {
         "id": change.id,
         "watch_id": change.watch_id,
@@ -57,6 +67,7 @@ def change_json(change: Change, url: str, from_seq: int, to_seq: int) -> dict[st
         "detected_at": iso(change.detected_at),
         "words_added": change.words_added,
         "words_removed": change.words_removed,
+        "significance": change.significance,
     }
 
 
@@ -65,13 +76,19 @@ def _short(moment: str | None) -> str:
 
 
 def watches_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table("id", "url", "every", "versions", "last checked", "next check", "last error")
+    table = Table(
+        "id", "url", "story", "every", "versions", "last checked", "next check", "last error"
+    )
     table.columns[1].overflow = "fold"
     for row in rows:
         every = row["every_seconds"]
+        story = f"{row['relation']} of {row['related_to']}" if row["related_to"] else ""
+        if row["state"] != "active":
+            story = f"{story} ({row['state']})".strip()
         table.add_row(
             str(row["id"]),
-            row["url"],
+            f"{row['url']} → {row['moved_to']}" if row["moved_to"] else row["url"],
+            story,
             format_duration(every) if every else "default",
             str(row["versions"]),
             _short(row["last_checked_at"]),
@@ -82,20 +99,23 @@ def watches_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def versions_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table("seq", "first seen", "last seen", "words", "title")
+    table = Table("seq", "first seen", "last seen", "words", "paywall", "title")
     for row in rows:
         table.add_row(
             str(row["seq"]),
             _short(row["first_seen_at"]),
             _short(row["last_seen_at"]),
             str(row["word_count"]),
+            row["paywall"],
             row["title"] or "",
         )
     return table
 
 
 def changes_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table("id", "detected", "watch", "url", "kinds", "versions", "+words", "-words")
+    table = Table(
+        "id", "detected", "watch", "url", "kinds", "versions", "+words", "-words", "significance"
+    )
     for row in rows:
         table.add_row(
             str(row["id"]),
@@ -103,8 +123,9 @@ def changes_table(rows: list[dict[str, Any]]) -> Table:
             str(row["watch_id"]),
             row["url"],
             ", ".join(row["kinds"]),
-            f"{row['from_version']} → {row['to_version']}",
+            f"{row['from_version'] or '—'} → {row['to_version'] or '—'}",
             str(row["words_added"]),
             str(row["words_removed"]),
+            f"{row['significance']:.2f}",
         )
     return table

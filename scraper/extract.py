@@ -1,23 +1,35 @@
-"""Article extraction with trafilatura: title, byline, dates and the main text of a page.
+"""Article extraction with trafilatura: title, byline, dates, main text and paywall signals.
 
-The extractor's name, version and options go with every version it makes, so that an
-upgrade of the extractor can be told apart from an edit by the publisher.
+The text leaves without its stop-list lines (``monitor.noise``) and a first line repeating
+the headline. A watch may name a CSS selector for the body and regexes to ignore. The
+extractor's name, version and options go with every version it makes, so that an upgrade
+of the extractor can be told apart from an edit by the publisher.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from importlib.metadata import version as package_version
 
 import trafilatura
+from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from monitor.article import Article
 from monitor.check import Extraction
 from monitor.fingerprint import normalise_text, text_fingerprint
+from monitor.noise import strip_noise
+from monitor.paywall import BLOCK_PHRASES, METER_PHRASES, PROMPT_PHRASES, find_phrase
+from scraper.evidence import page_signals
+from scraper.related import discover_related
 
 EXTRACTOR = "trafilatura"
 EXTRACTOR_VERSION = package_version("trafilatura")
 OPTIONS = {"fast": False, "include_comments": False, "include_tables": True}
+
+PROMPTS = (BLOCK_PHRASES, PROMPT_PHRASES, METER_PHRASES)
+PROMPT_MAX_WORDS = 40
 
 _MODIFIED_XPATH = (
     '//meta[@property="article:modified_time" or @itemprop="dateModified"'
@@ -25,34 +37,75 @@ _MODIFIED_XPATH = (
 )
 
 
-def extract_article(html: str, url: str | None = None) -> Extraction:
+def extract_article(
+    html: str, url: str | None = None, selector: str | None = None, ignore: Sequence[str] = ()
+) -> Extraction:
     """Extract the article of ``html``; a page with no article gives an empty text."""
     tree = load_html(html)
+    signals, related = [], {}
     if tree is None:
         article = Article(title=None, text="", url=url)
     else:
-        modified = tree.xpath(_MODIFIED_XPATH)
-        document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, **OPTIONS)
-        if document is None:
-            titles = tree.xpath("//title/text()")
-            article = Article(title=_clean(titles[0]) if titles else None, text="", url=url)
-        else:
-            title = _clean(document.title)
-            article = Article(
-                title=title,
-                text=_without_headline((document.text or "").strip(), title),
-                byline=_clean(document.author),
-                published=document.date,
-                modified=_clean(modified[0]) if modified else None,
-                url=url,
-            )
+        article = _article(tree, url, selector, ignore)
+        signals = page_signals(tree, article.text)
+        article = replace(article, text=without_prompts(article.text))
+        if url:
+            related = discover_related(tree, url)
+    options = dict(OPTIONS)
+    if selector:
+        options["selector"] = selector
+    if ignore:
+        options["ignore"] = list(ignore)
     return Extraction(
         article=article,
         fingerprint=text_fingerprint(article.text, article.title),
         extractor=EXTRACTOR,
         extractor_version=EXTRACTOR_VERSION,
-        extractor_options=dict(OPTIONS),
+        extractor_options=options,
+        paywall_evidence=tuple(signals),
+        related=tuple(related.items()),
     )
+
+
+def _article(
+    tree: HtmlElement, url: str | None, selector: str | None, ignore: Sequence[str]
+) -> Article:
+    modified = tree.xpath(_MODIFIED_XPATH)
+    document = trafilatura.bare_extraction(tree, url=url, with_metadata=True, **OPTIONS)
+    if document is None:
+        titles = tree.xpath("//title/text()")
+        title, text, byline, published = (_clean(titles[0]) if titles else None), "", None, None
+    else:
+        title, text = _clean(document.title), (document.text or "").strip()
+        byline, published = _clean(document.author), document.date
+    if selector:
+        text = "\n".join(
+            " ".join(element.text_content().split()) for element in tree.cssselect(selector)
+        )
+    return Article(
+        title=title,
+        text=_without_headline(strip_noise(text, ignore), title),
+        byline=byline,
+        published=published,
+        modified=_clean(modified[0]) if modified else None,
+        url=url,
+    )
+
+
+def without_prompts(text: str) -> str:
+    """The text less the subscription prompt a gated page ends with: it is not the article.
+
+    >>> without_prompts("The council met.\\nSubscribe to continue reading.\\nAlready a subscriber?")
+    'The council met.'
+    """
+    paragraphs = text.splitlines()
+    while (
+        paragraphs
+        and len(paragraphs[-1].split()) < PROMPT_MAX_WORDS
+        and any(find_phrase(pattern, paragraphs[-1]) for pattern in PROMPTS)
+    ):
+        paragraphs.pop()
+    return "\n".join(paragraphs)
 
 
 def _without_headline(text: str, title: str | None) -> str:

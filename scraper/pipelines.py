@@ -1,48 +1,63 @@
-"""Item pipelines: extract the article of a changed page, then record results in batches.
+"""Item pipelines: judge the page of a changed body, then record results in batches.
 
-``ExtractArticlePipeline`` runs trafilatura in a thread of its own (it is CPU-heavy and must
-not stall the event loop), one page at a time: pages extracted in several threads at once
-crash the process now and then (SIGSEGV, "munmap_chunk(): invalid pointer"; trafilatura
-issues #840, #925), and under the GIL more threads would not extract faster. It settles
-whether the article changed. ``RecordPipeline`` hands results to the recorder set in
-``PALIMPSEST_RECORDER`` (a callable taking a list of CheckResults, run in a thread) in
-batches of ``PALIMPSEST_RECORD_BATCH``, and whatever is left when the crawl closes.
+``ExtractArticlePipeline`` runs extraction in a thread (trafilatura is CPU-heavy and must
+not stall the event loop), recognises walls (bot, CAPTCHA, consent: ``blocked``), settles
+the paywall state and whether the article changed. ``RecordPipeline`` hands results to the
+recorder set in ``PALIMPSEST_RECORDER`` (a callable taking a list of CheckResults, run in a
+thread) in batches of ``PALIMPSEST_RECORD_BATCH``, and whatever is left when the crawl closes.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from monitor.check import NEW_VERSION, UNCHANGED, CheckResult
+from monitor.blocked import blocked_reason
+from monitor.check import BLOCKED, NEW_VERSION, UNCHANGED, CheckResult, Extraction
+from monitor.paywall import decide
 from scraper.extract import extract_article
 
 Recorder = Callable[[list[CheckResult]], object]
 
-# The one thread that extracts articles, for every crawl in the process (its thread starts
-# with the first page to extract).
-EXTRACTION = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+
+def judge_page(html: str, result: CheckResult) -> None:
+    """Extract ``html`` into ``result``: blocked, unchanged, or a candidate new version."""
+    options = result.target.options
+    extraction = extract_article(
+        html, result.final_url, options.get("selector"), options.get("ignore", ())
+    )
+    article = extraction.article
+    reason = blocked_reason(result.http_status, article.title, article.text)
+    if reason is not None:
+        result.outcome, result.blocked, result.body = BLOCKED, reason, None
+        return
+    if extraction.fingerprint == result.target.latest_fingerprint:
+        # Same article in different bytes (ads, nonces, timestamps): keep the hash only.
+        result.outcome, result.body = UNCHANGED, None
+        return
+    result.outcome = NEW_VERSION  # unless the recorder finds it is a revert
+    result.extraction = _with_paywall(extraction, result)
+
+
+def _with_paywall(extraction: Extraction, result: CheckResult) -> Extraction:
+    state, evidence = decide(
+        list(extraction.paywall_evidence),
+        words=extraction.article.word_count,
+        longest_words=result.target.longest_words,
+        related_words=result.target.related_words,
+    )
+    return replace(extraction, paywall=state, paywall_evidence=tuple(evidence))
 
 
 class ExtractArticlePipeline:
     async def process_item(self, item: CheckResult) -> CheckResult:
-        if item.html is None:
-            return item
-        html, item.html = item.html, None
-        loop = asyncio.get_running_loop()
-        item.extraction = await loop.run_in_executor(
-            EXTRACTION, extract_article, html, item.final_url
-        )
-        if item.extraction.fingerprint == item.target.latest_fingerprint:
-            # Same article in different bytes (ads, nonces, timestamps): keep the hash only.
-            item.outcome = UNCHANGED
-            item.body = None
-        else:
-            item.outcome = NEW_VERSION
+        if item.html is not None:
+            html, item.html = item.html, None
+            await asyncio.to_thread(judge_page, html, item)
         return item
 
 

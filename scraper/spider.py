@@ -15,10 +15,12 @@ from http import HTTPStatus
 from typing import Any
 
 import scrapy
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
 
+from monitor.blocked import blocked_reason
 from monitor.check import (
+    BLOCKED,
     ERROR,
     NEW_VERSION,
     NOT_HTML,
@@ -29,6 +31,9 @@ from monitor.check import (
 )
 from monitor.fingerprint import raw_hash
 from scraper.failures import describe_failure
+
+# Statuses a bot wall, a CAPTCHA or an "access denied" page come with.
+WALL_STATUSES = (401, 403, 429, 503)
 
 # Every status reaches the callback except redirects, which RedirectMiddleware follows.
 STATUSES_TO_CALLBACK = [304, *range(400, 600)]
@@ -71,10 +76,15 @@ class WatchSpider(scrapy.Spider):
             elapsed_ms=_latency_ms(response.meta),
             content_type=_header(response, b"Content-Type"),
         )
+        if _moved_permanently(response):
+            result.moved_to = response.url
         if response.status == 304:
             result.outcome = NOT_MODIFIED
         elif not 200 <= response.status < 300:
             result.error = f"HTTP {response.status} {_reason(response.status)}"
+            if response.status in WALL_STATUSES and isinstance(response, TextResponse):
+                result.blocked = _wall(response)
+                result.outcome = BLOCKED if result.blocked else ERROR
         else:
             self._read_body(response, result)
         yield result
@@ -105,6 +115,18 @@ class WatchSpider(scrapy.Spider):
             final_url=request.url,
             error=describe_failure(failure),
         )
+
+
+def _moved_permanently(response: Response) -> bool:
+    """Whether every redirect that led to ``response`` was permanent (301, 308)."""
+    reasons = response.meta.get("redirect_reasons") or []
+    return bool(reasons) and all(r in (301, 308) for r in reasons)
+
+
+def _wall(response: TextResponse) -> str | None:
+    title = response.xpath("//title/text()").get()
+    text = " ".join(response.xpath("//body//text()[not(ancestor::script)]").getall())
+    return blocked_reason(response.status, title, " ".join(text.split()))
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -1,0 +1,77 @@
+"""Article-aware detection, end to end: every timeline of ``tests/scenarios.py`` is served by
+the local publisher with per-fetch noise on top, checked round after round through the CLI,
+and must give exactly the expected change kinds — every expected event, and no other.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+
+from tests.scenarios import TIMELINES, full, gated
+
+
+def test_each_article_gives_exactly_the_expected_change_kinds(cli, site):
+    prefix = f"d{uuid.uuid4().hex[:6]}"
+
+    def path(name: str) -> str:
+        return f"{prefix}-{name}"
+
+    watch_ids: dict[str, int] = {}
+    seen_events: set[int] = set()
+    wrong = []
+    for number in range(max(len(t) for t in TIMELINES.values())):
+        for name, timeline in TIMELINES.items():
+            step = timeline[number]
+            query = {"status": str(step.status), "noise": "1"}
+            if step.location:
+                query["location"] = "/" + path(step.location)
+            site.publish(path(name), step.body, **query)
+            for other, body in step.also.items():
+                site.publish(path(other), body, noise="1")
+        if number == 0:
+            for name in TIMELINES:
+                watch_ids[name] = int(cli("add", site.url(path(name))).stdout)
+        cli("check", "--all")
+        events = defaultdict(list)
+        for event in json.loads(cli("changes", "--json").stdout):
+            if event["id"] not in seen_events:
+                seen_events.add(event["id"])
+                events[event["watch_id"]].append(tuple(event["kinds"]))
+        for name, timeline in TIMELINES.items():
+            expected = [timeline[number].expected] if timeline[number].expected else []
+            got = events.get(watch_ids[name], [])
+            if got != expected:
+                wrong.append(f"round {number} {name}: expected {expected}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_related_pages_are_watched_with_the_article_and_a_fuller_amp_is_evidence(cli, site):
+    prefix = f"r{uuid.uuid4().hex[:6]}"
+    amp = site.publish(f"{prefix}-story.amp", full(), noise="1")
+    feed = site.url(f"{prefix}-feed.xml")
+    links = (
+        f'<link rel="amphtml" href="{amp}">'
+        f'<link rel="alternate" type="application/rss+xml" href="{feed}">'
+    )
+    article = site.publish(f"{prefix}-story", gated(head=links), noise="1")
+    story_id = int(cli("add", article).stdout)
+    quiet = site.publish(f"{prefix}-quiet", gated(head=links), noise="1")
+    quiet_id = int(cli("add", quiet, "--no-related").stdout)
+
+    cli("check", "--all")
+    watches = {w["url"]: w for w in json.loads(cli("list", "--json").stdout)}
+    assert (watches[amp]["relation"], watches[amp]["story_id"]) == ("amp", story_id)
+    assert (watches[feed]["relation"], watches[feed]["related_to"]) == ("feed", story_id)
+    assert not [w for w in watches.values() if w["related_to"] == quiet_id]
+
+    cli("check", "--all")  # the related pages' first check
+    assert json.loads(cli("changes", "--json").stdout) == [], "baselines are not changes"
+    gated_version = json.loads(cli("history", article, "--json").stdout)[-1]
+    assert gated_version["paywall"] == "gated"
+    fuller = [e for e in gated_version["paywall_evidence"] if e["name"] == "related_page_fuller"]
+    assert fuller and "amp page" in fuller[0]["detail"]
+    amp_version = json.loads(cli("history", amp, "--json").stdout)[-1]
+    assert amp_version["word_count"] > 3 * gated_version["word_count"]
+    assert "related pages" in cli("history", article).stdout
