@@ -56,7 +56,13 @@ class Checker:
 
     def record(self, batch: list[CheckResult]) -> None:
         with self.app.sessions.begin() as session:
-            record_results(session, batch, utcnow(), self.app.settings.default_every)
+            record_results(
+                session,
+                batch,
+                utcnow(),
+                self.app.settings.default_every,
+                removed_after=self.app.settings.removed_after,
+            )
         if self.on_recorded is not None:
             self.on_recorded(batch)
 

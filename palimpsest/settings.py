@@ -65,6 +65,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DOWNLOAD_TIMEOUT", _seconds, 30.0, "give up on a response after this long"),
     Setting("RETRY_TIMES", int, 2, "retries of a 5xx answer or a time-out within one check"),
     Setting("MAX_BODY_BYTES", int, 10 * 1024 * 1024, "larger bodies are refused (an error)"),
+    Setting("REMOVED_AFTER", int, 2, "404/410 answers in a row before an article is removed"),
     Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
 )
 
@@ -88,6 +89,7 @@ class Settings:
     download_timeout: float
     retry_times: int
     max_body_bytes: int
+    removed_after: int
     log_level: str
 
     @classmethod

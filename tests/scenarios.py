@@ -144,5 +144,11 @@ TIMELINES: dict[str, list[Round]] = {
         moved("moved-permanently", ("moved",)),
         moved("moved-permanently", None),
     ],
+    "flip-flop": [
+        Round(full()),
+        Round(full(paragraphs=REWRITTEN), ("text_changed",)),
+        Round(full()),
+        Round(full(paragraphs=REWRITTEN)),
+    ],
     "bot-wall-once": [Round(full()), Round(BOT_WALL, status=403), Round(full()), Round(full())],
 }

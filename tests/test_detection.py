@@ -9,7 +9,8 @@ import json
 import uuid
 from collections import defaultdict
 
-from tests.scenarios import TIMELINES, full, gated
+from palimpsest.localsite import article_page
+from tests.scenarios import STORY, TIMELINES, TITLE, full, gated
 
 
 def test_each_article_gives_exactly_the_expected_change_kinds(cli, site):
@@ -75,3 +76,32 @@ def test_related_pages_are_watched_with_the_article_and_a_fuller_amp_is_evidence
     amp_version = json.loads(cli("history", amp, "--json").stdout)[-1]
     assert amp_version["word_count"] > 3 * gated_version["word_count"]
     assert "related pages" in cli("history", article).stdout
+
+
+def test_a_watch_can_name_its_body_and_text_to_ignore(cli, site):
+    prefix = f"o{uuid.uuid4().hex[:6]}"
+
+    def page(counter: int, body_edit: str = "", aside: str = "") -> str:
+        paragraphs = [*STORY[:3], f"Readers online now: {counter}", STORY[3] + body_edit]
+        return article_page(TITLE, paragraphs, after=f'<p class="aside">{aside}</p>')
+
+    url = site.publish(f"{prefix}-story", page(1))
+    cli("add", url, "--selector", "article p:not(.aside)", "--ignore", r"Readers online now: \d+")
+    cli("check", url)
+    site.publish(f"{prefix}-story", page(2, aside="A related story about parking fees"))
+    cli("check", url)
+    assert json.loads(cli("changes", url, "--json").stdout) == []
+    site.publish(f"{prefix}-story", page(3, body_edit=" The plan was delayed."))
+    cli("check", url)
+    assert [c["kinds"] for c in json.loads(cli("changes", url, "--json").stdout)] == [
+        ["text_changed"]
+    ]
+    versions = json.loads(cli("history", url, "--json").stdout)
+    assert versions[-1]["word_count"] > 100
+
+
+def test_bad_watch_options_are_refused(cli):
+    result = cli("add", "https://example.com/x", "--selector", "p[", ok=False)
+    assert result.returncode == 2 and "bad --selector" in result.stderr
+    result = cli("add", "https://example.com/x", "--ignore", "(", ok=False)
+    assert result.returncode == 2 and "bad --ignore regex" in result.stderr

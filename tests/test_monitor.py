@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from monitor.article import Article
-from monitor.compare import classify
+from monitor.compare import Seen, classify, judge
 from monitor.durations import parse_duration
 from monitor.fingerprint import text_fingerprint
+from monitor.paywall import FREE, GATED, METERED
+from monitor.significance import significance
 from monitor.worddiff import diff_stats, render_markers, word_diff
 from palimpsest.errors import BadDuration
 
@@ -96,3 +98,67 @@ def test_durations(text, seconds):
 def test_bad_durations(text):
     with pytest.raises(BadDuration):
         parse_duration(text)
+
+
+# The flip-flop guard and paywall kinds, judged with plain values.
+STUB = "The council met on Monday."
+FULL = STUB + "\nIt approved the budget by seven votes to two.\nThe mayor welcomed the vote."
+
+
+def seen(version_id: int, text: str, paywall: str, title: str = "Budget passes") -> Seen:
+    article = Article(title, text)
+    return Seen(version_id, version_id, text_fingerprint(text, title), article, paywall)
+
+
+def judged(current: Seen, recent: list[Seen], text: str, paywall: str, title="Budget passes"):
+    return judge(current, recent, Article(title, text), text_fingerprint(text, title), paywall)
+
+
+JUDGE_CASES = {
+    # name: (current, recent, new text, new paywall, expected outcome, expected kinds)
+    "first-version": (None, [], FULL, FREE, "new_version", ()),
+    "same-article": (seen(1, FULL, FREE), [], FULL, FREE, "unchanged", ()),
+    "lifted-stub-kept": (seen(1, STUB, GATED), [], FULL, FREE, "new_version", ("paywall_lifted",)),
+    "lifted-stub-edited": (
+        seen(1, "The council met on Sunday.", GATED),
+        [],
+        FULL,
+        FREE,
+        "new_version",
+        ("paywall_lifted", "text_changed"),
+    ),
+    "added-stub-kept": (seen(1, FULL, FREE), [], STUB, GATED, "new_version", ("paywall_added",)),
+    "metered-to-free-same-text": (seen(1, FULL, METERED), [], FULL, FREE, "unchanged", ()),
+    "flip-flop-back": (
+        seen(2, FULL + "\nCorrection.", FREE),
+        [seen(1, FULL, FREE)],
+        FULL,
+        FREE,
+        "reverted",
+        (),
+    ),
+    "gated-again-is-news": (
+        seen(2, FULL, FREE),
+        [seen(1, STUB, GATED)],
+        STUB,
+        GATED,
+        "reverted",
+        ("paywall_added",),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", JUDGE_CASES)
+def test_judge_cases(name):
+    current, recent, text, paywall, outcome, kinds = JUDGE_CASES[name]
+    verdict = judged(current, recent, text, paywall)
+    assert (verdict.outcome, verdict.kinds) == (outcome, kinds)
+    if kinds:
+        assert 0 < verdict.significance <= 1
+
+
+def test_significance_grows_with_the_share_of_words_changed():
+    old = Article("Budget passes", FULL)
+    small = significance(old, Article("Budget passes", FULL.replace("welcomed", "praised")))
+    large = significance(old, Article("Budget passes", "Something else entirely happened."))
+    assert 0 < small < 0.5 < large <= 1

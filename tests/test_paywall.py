@@ -124,42 +124,53 @@ VENDORS = "".join(
 METER = '<div class="modal"><p>You have 2 free articles left this month.</p><p>Subscribe.</p></div>'
 MODAL = '<div role="dialog" aria-modal="true"><p>Subscribe to continue reading.</p></div>'
 EARLY = "Readers must now subscribe to continue reading after five articles a month, they said."
-# A stub of the story and the block that ends it, in the main languages of the news.
-STUBS = {
-    "fr": (
-        "Le conseil municipal a voté mardi la fermeture du vieux pont du port aux voitures à "
-        "partir du printemps prochain, après la découverte de corrosion dans deux piliers.",
-        "Il vous reste 78% de cet article à lire. La suite est réservée aux abonnés.",
-    ),
-    "de": (
-        "Der Stadtrat hat am Dienstag beschlossen, die alte Hafenbrücke ab dem nächsten Frühjahr "
-        "für Autos zu sperren, nachdem Ingenieure Korrosion an zwei Stahlstützen fanden.",
-        "Dieser Artikel ist nur für Abonnenten verfügbar. Jetzt weiterlesen mit Plus.",
-    ),
-    "de-plus": (
-        "Der Stadtrat hat am Dienstag die Sperrung der Hafenbrücke beschlossen.",
-        "Weiterlesen mit SZ Plus",
-    ),
-    "es": (
-        "El ayuntamiento votó el martes cerrar el viejo puente del puerto a los coches a partir "
-        "de la próxima primavera, después de que los ingenieros encontraran corrosión.",
-        "Este contenido es exclusivo para suscriptores. Suscríbete para seguir leyendo.",
-    ),
-    "it": (
-        "Il consiglio comunale ha votato martedì la chiusura alle auto del vecchio ponte del "
-        "porto dalla prossima primavera, dopo che gli ingegneri hanno trovato corrosione.",
-        "Questo articolo è riservato agli abbonati.",
-    ),
-    "pt": (
-        "A câmara municipal votou na terça-feira o encerramento da velha ponte do porto aos "
-        "carros a partir da próxima primavera, depois de os engenheiros encontrarem corrosão.",
-        "Conteúdo exclusivo para assinantes. Assine para continuar lendo.",
-    ),
-    "nl": (
-        "De gemeenteraad heeft dinsdag besloten de oude havenbrug vanaf volgend voorjaar af te "
-        "sluiten voor auto's, nadat ingenieurs corrosie hadden gevonden in twee stalen steunen.",
-        "Dit artikel is exclusief voor abonnees.",
-    ),
+# The story in the main languages of the news: its first sentence makes a stub.
+PROSE = {
+    "en": "The city council voted on Tuesday to close the old harbour bridge to cars from next "
+    "spring, after engineers found corrosion in two of its steel supports. Buses and cyclists "
+    "will still be allowed to cross while repairs are planned, the council said in a statement "
+    "published after a debate that lasted more than four hours. Local shop owners warned that "
+    "the closure would cut them off from customers on the north bank.",
+    "fr": "Le conseil municipal a voté mardi la fermeture du vieux pont du port aux voitures à "
+    "partir du printemps prochain, après que des ingénieurs ont découvert de la corrosion dans "
+    "deux de ses piliers en acier. Les bus et les cyclistes pourront toujours traverser pendant "
+    "les travaux, a précisé la mairie dans un communiqué publié après un débat de plus de "
+    "quatre heures. Les commerçants craignent de perdre leurs clients de la rive nord.",
+    "de": "Der Stadtrat hat am Dienstag beschlossen, die alte Hafenbrücke ab dem nächsten "
+    "Frühjahr für Autos zu sperren, nachdem Ingenieure Korrosion an zwei ihrer Stahlstützen "
+    "gefunden hatten. Busse und Radfahrer dürfen die Brücke während der Reparaturen weiter "
+    "nutzen, teilte die Stadt nach einer mehr als vierstündigen Debatte mit. Die Geschäftsleute "
+    "am Nordufer fürchten, dass ihnen die Kundschaft wegbleibt, und fordern kostenlose Parkplätze.",
+    "es": "El ayuntamiento votó el martes cerrar el viejo puente del puerto a los coches a partir "
+    "de la próxima primavera, después de que los ingenieros encontraran corrosión en dos de sus "
+    "soportes de acero. Los autobuses y los ciclistas podrán seguir cruzando mientras duren las "
+    "obras, explicó el consistorio en un comunicado publicado tras un debate de más de cuatro "
+    "horas. Los comerciantes de la orilla norte temen perder a sus clientes.",
+    "it": "Il consiglio comunale ha votato martedì la chiusura alle auto del vecchio ponte del "
+    "porto dalla prossima primavera, dopo che gli ingegneri hanno trovato corrosione in due dei "
+    "suoi sostegni in acciaio. Autobus e ciclisti potranno continuare ad attraversarlo durante i "
+    "lavori, ha spiegato il comune in una nota pubblicata dopo un dibattito durato più di quattro "
+    "ore. I commercianti della riva nord temono di perdere i loro clienti.",
+    "pt": "A câmara municipal votou na terça-feira o encerramento da velha ponte do porto aos "
+    "carros a partir da próxima primavera, depois de os engenheiros terem encontrado corrosão em "
+    "dois dos seus pilares de aço. Os autocarros e os ciclistas poderão continuar a atravessar "
+    "durante as obras, explicou a autarquia num comunicado publicado depois de um debate de mais "
+    "de quatro horas. Os comerciantes da margem norte receiam perder os seus clientes.",
+    "nl": "De gemeenteraad heeft dinsdag besloten de oude havenbrug vanaf volgend voorjaar af te "
+    "sluiten voor auto's, nadat ingenieurs corrosie hadden gevonden in twee van de stalen "
+    "steunen. Bussen en fietsers mogen de brug tijdens de reparaties blijven gebruiken, meldde "
+    "de gemeente na een debat van meer dan vier uur. Winkeliers op de noordoever vrezen hun "
+    "klanten kwijt te raken en vragen om gratis parkeerplaatsen bij de veerboot.",
+}
+# The block that ends a stub, in those languages.
+BLOCKS = {
+    "fr": "Il vous reste 78% de cet article à lire. La suite est réservée aux abonnés.",
+    "de": "Dieser Artikel ist nur für Abonnenten verfügbar. Jetzt weiterlesen mit Plus.",
+    "de-plus": "Weiterlesen mit SZ Plus",
+    "es": "Este contenido es exclusivo para suscriptores. Suscríbete para seguir leyendo.",
+    "it": "Questo articolo è riservato agli abbonati.",
+    "pt": "Conteúdo exclusivo para assinantes. Assine para continuar lendo.",
+    "nl": "Dit artikel is exclusief voor abonnees.",
 }
 NO_ENDING = "-subscription_block -subscription_prompt"
 NOT_FREE, FREE_SAYS = "isAccessibleForFree:false", "isAccessibleForFree:true"
@@ -213,8 +224,11 @@ PAGE_CASES: dict[str, tuple[str, str]] = {
     "block-after-stub-no-declaration": ("gated +subscription_block", page(STUB, after=BLOCK)),
     "block-after-long-teaser": ("gated +subscription_block", page(after=READ_FULL)),
     **{
-        f"block-after-stub-{lang}": ("gated", page([text], after=f"<p>{block}</p>", lang=lang[:2]))
-        for lang, (text, block) in STUBS.items()
+        f"block-after-stub-{lang}": (
+            "gated +subscription_block",
+            page([PROSE[lang[:2]].split(". ")[0]], after=f"<p>{block}</p>", lang=lang[:2]),
+        )
+        for lang, block in BLOCKS.items()
     },
     "subscribe-in-nav-and-footer-full-text": (f"free {NO_ENDING}", page(nav=NAV, footer=BLOCK)),
     "subscribe-in-nav-and-footer-stub": (f"unknown {NO_ENDING}", page(STUB, footer=BLOCK)),
@@ -312,45 +326,6 @@ def test_signal_names_are_checked_and_states_listed():
         signal("paywall:maybe")
     assert set(STATES) == {FREE, METERED, GATED, UNKNOWN} and set(READABLE) == {FREE, METERED}
     assert set(SIGNALS) >= DERIVED
-
-
-PROSE = {
-    "en": "The city council voted on Tuesday to close the old harbour bridge to cars from next "
-    "spring, after engineers found corrosion in two of its steel supports. Buses and cyclists "
-    "will still be allowed to cross while repairs are planned, the council said in a statement "
-    "published after a debate that lasted more than four hours. Local shop owners warned that "
-    "the closure would cut them off from customers on the north bank.",
-    "fr": "Le conseil municipal a voté mardi la fermeture du vieux pont du port aux voitures à "
-    "partir du printemps prochain, après que des ingénieurs ont découvert de la corrosion dans "
-    "deux de ses piliers en acier. Les bus et les cyclistes pourront toujours traverser pendant "
-    "les travaux, a précisé la mairie dans un communiqué publié après un débat de plus de "
-    "quatre heures. Les commerçants craignent de perdre leurs clients de la rive nord.",
-    "de": "Der Stadtrat hat am Dienstag beschlossen, die alte Hafenbrücke ab dem nächsten "
-    "Frühjahr für Autos zu sperren, nachdem Ingenieure Korrosion an zwei ihrer Stahlstützen "
-    "gefunden hatten. Busse und Radfahrer dürfen die Brücke während der Reparaturen weiter "
-    "nutzen, teilte die Stadt nach einer mehr als vierstündigen Debatte mit. Die Geschäftsleute "
-    "am Nordufer fürchten, dass ihnen die Kundschaft wegbleibt, und fordern kostenlose Parkplätze.",
-    "es": "El ayuntamiento votó el martes cerrar el viejo puente del puerto a los coches a partir "
-    "de la próxima primavera, después de que los ingenieros encontraran corrosión en dos de sus "
-    "soportes de acero. Los autobuses y los ciclistas podrán seguir cruzando mientras duren las "
-    "obras, explicó el consistorio en un comunicado publicado tras un debate de más de cuatro "
-    "horas. Los comerciantes de la orilla norte temen perder a sus clientes.",
-    "it": "Il consiglio comunale ha votato martedì la chiusura alle auto del vecchio ponte del "
-    "porto dalla prossima primavera, dopo che gli ingegneri hanno trovato corrosione in due dei "
-    "suoi sostegni in acciaio. Autobus e ciclisti potranno continuare ad attraversarlo durante i "
-    "lavori, ha spiegato il comune in una nota pubblicata dopo un dibattito durato più di quattro "
-    "ore. I commercianti della riva nord temono di perdere i loro clienti.",
-    "pt": "A câmara municipal votou na terça-feira o encerramento da velha ponte do porto aos "
-    "carros a partir da próxima primavera, depois de os engenheiros terem encontrado corrosão em "
-    "dois dos seus pilares de aço. Os autocarros e os ciclistas poderão continuar a atravessar "
-    "durante as obras, explicou a autarquia num comunicado publicado depois de um debate de mais "
-    "de quatro horas. Os comerciantes da margem norte receiam perder os seus clientes.",
-    "nl": "De gemeenteraad heeft dinsdag besloten de oude havenbrug vanaf volgend voorjaar af te "
-    "sluiten voor auto's, nadat ingenieurs corrosie hadden gevonden in twee van de stalen "
-    "steunen. Bussen en fietsers mogen de brug tijdens de reparaties blijven gebruiken, meldde "
-    "de gemeente na een debat van meer dan vier uur. Winkeliers op de noordoever vrezen hun "
-    "klanten kwijt te raken en vragen om gratis parkeerplaatsen bij de veerboot.",
-}
 
 
 @pytest.mark.parametrize("lang", PROSE)
