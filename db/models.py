@@ -143,7 +143,7 @@ class Version(Base):
     extractor_version: Mapped[str] = mapped_column(String(50))
     extractor_options: Mapped[dict[str, Any]] = mapped_column(JSON)
     paywall: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
-    # [{"name": …, "weight": …, "detail": …}, …]: why the paywall state is what it is.
+    # [asdict(monitor.paywall.Signal), …]: why the paywall state is what it is.
     paywall_evidence: Mapped[list[dict[str, Any]]] = mapped_column(
         JSON, default=list, server_default="[]"
     )

@@ -7,6 +7,7 @@ paywall evidence on the article's current version.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Version, Watch
 from db.watches import add_watch
-from monitor.paywall import GATED, UNKNOWN
+from monitor.paywall import GATED, UNKNOWN, signal
 from palimpsest.errors import InvalidURL
 
 # A related page "carries substantially more" of the story from this many times the words.
@@ -53,15 +54,11 @@ def cross_check(session: Session, watch: Watch, version: Version) -> None:
     if version.word_count < FULLER_RATIO * max(current.word_count, 1):
         return
     evidence = [e for e in current.paywall_evidence if e.get("name") != FULLER_SIGNAL]
-    evidence.append(
-        {
-            "name": FULLER_SIGNAL,
-            "weight": 1.0,
-            "detail": f"the {watch.relation} page {watch.url} has {version.word_count} words, "
-            f"this page {current.word_count}",
-            "metered": 0.0,
-        }
+    detail = (
+        f"the {watch.relation} page {watch.url} has {version.word_count} words, "
+        f"this page {current.word_count}"
     )
+    evidence.append(asdict(signal(FULLER_SIGNAL, detail)))
     current.paywall_evidence = evidence
 
 

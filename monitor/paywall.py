@@ -80,6 +80,8 @@ SIGNALS: dict[str, tuple[float, float, str]] = {
     "shorter_than_longest": (1.0, 0.0, f"< {SHORTER:.0%} of the longest version"),
     "much_shorter_than_related": (3.0, 0.0, f"< {MUCH_SHORTER:.0%} of a related page (AMP…)"),
     "shorter_than_related": (1.0, 0.0, f"< {SHORTER:.0%} of a related page (AMP, print)"),
+    # Added later to a stored version, when a related page turns out fuller than it:
+    "related_page_fuller": (0.0, 0.0, "a related page (AMP, print) has >= 2x the words"),
 }
 DERIVED = frozenset(name for name in SIGNALS if name.startswith(("text:", "much_", "shorter_")))
 
@@ -105,6 +107,9 @@ def decide(
     version's word count, ``longest_words`` the longest version of the story seen before and
     ``related_words`` the longest related page (AMP, print). Signals that this function adds
     are dropped from ``signals`` first, so evidence read back from storage can be re-decided.
+
+    The weights add up to a score: ``gated`` from 2; otherwise ``metered`` when the metered
+    weights reach 1; otherwise ``free`` when the score is 0 or less, and ``unknown`` above.
     """
     evidence = [s for s in signals if s.name not in DERIVED]
     evidence.append(signal("text:long" if words >= LONG_TEXT else "text:short", f"{words} words"))

@@ -8,6 +8,7 @@ of the extractor can be told apart from an edit by the publisher.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from importlib.metadata import version as package_version
@@ -30,6 +31,7 @@ OPTIONS = {"fast": False, "include_comments": False, "include_tables": True}
 
 PROMPTS = (BLOCK_PHRASES, PROMPT_PHRASES, METER_PHRASES)
 PROMPT_MAX_WORDS = 40
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 _MODIFIED_XPATH = (
     '//meta[@property="article:modified_time" or @itemprop="dateModified"'
@@ -95,17 +97,34 @@ def _article(
 def without_prompts(text: str) -> str:
     """The text less the subscription prompt a gated page ends with: it is not the article.
 
-    >>> without_prompts("The council met.\\nSubscribe to continue reading.\\nAlready a subscriber?")
+    The prompt is the earliest sentence within the last PROMPT_MAX_WORDS words that says
+    "subscribe to continue" or the like; it is cut with everything after it. A short stub
+    may share its paragraph with the prompt, so the cut is by sentence, not by line.
+
+    >>> without_prompts("The council met.\\nSubscribe to continue reading. Already a subscriber?")
+    'The council met.'
+    >>> without_prompts("The council met. Subscribe to continue reading. Sign in.")
     'The council met.'
     """
-    paragraphs = text.splitlines()
-    while (
-        paragraphs
-        and len(paragraphs[-1].split()) < PROMPT_MAX_WORDS
-        and any(find_phrase(pattern, paragraphs[-1]) for pattern in PROMPTS)
-    ):
-        paragraphs.pop()
-    return "\n".join(paragraphs)
+    units = [
+        (number, sentence)
+        for number, paragraph in enumerate(text.splitlines())
+        for sentence in _SENTENCE_END.split(paragraph.strip())
+        if sentence
+    ]
+    cut, tail_words = None, 0
+    for index in range(len(units) - 1, -1, -1):
+        tail_words += len(units[index][1].split())
+        if tail_words > PROMPT_MAX_WORDS:
+            break
+        if any(find_phrase(pattern, units[index][1]) for pattern in PROMPTS):
+            cut = index
+    if cut is None:
+        return text
+    paragraphs: dict[int, list[str]] = {}
+    for number, sentence in units[:cut]:
+        paragraphs.setdefault(number, []).append(sentence)
+    return "\n".join(" ".join(sentences) for sentences in paragraphs.values())
 
 
 def _without_headline(text: str, title: str | None) -> str:
