@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Change, Snapshot, Version, Watch
-from palimpsest.errors import UnknownVersion
+from monitor.versiondiff import VersionView
+from palimpsest.errors import UnknownVersion, UsageError
 
 
 def versions(session: Session, watch_id: int) -> list[Version]:
@@ -61,3 +62,68 @@ def changes(
     if since is not None:
         query = query.where(Change.detected_at >= since)
     return [tuple(row) for row in session.execute(query)]
+
+
+def select_version(session: Session, watch_id: int, spec: str) -> Version:
+    """The version named by ``spec``: a number (3), an offset from the end (-1 is the latest,
+    -2 the one before), ``first``, ``latest``, or an ISO time (the version current then)."""
+    text = spec.strip().lower()
+    if text in ("first", "latest"):
+        order = Version.seq.asc() if text == "first" else Version.seq.desc()
+        found = session.scalar(
+            select(Version).where(Version.watch_id == watch_id).order_by(order).limit(1)
+        )
+    elif text.lstrip("-").isdigit():
+        number = int(text)
+        if number > 0:
+            return version(session, watch_id, number)
+        if number == 0:
+            raise UsageError("versions are numbered from 1; use -1 for the latest")
+        found = session.scalar(
+            select(Version)
+            .where(Version.watch_id == watch_id)
+            .order_by(Version.seq.desc())
+            .offset(-number - 1)
+            .limit(1)
+        )
+    else:
+        try:
+            moment = parse_time(spec)
+        except UsageError:
+            raise UsageError(
+                f"bad version {spec!r}: use a number, -1 (the latest), first, latest "
+                "or an ISO time like 2026-11-28T09:00+00:00"
+            ) from None
+        found = session.scalar(
+            select(Version)
+            .where(Version.watch_id == watch_id, Version.first_seen_at <= moment)
+            .order_by(Version.first_seen_at.desc(), Version.seq.desc())
+            .limit(1)
+        )
+    if found is None:
+        raise UnknownVersion(f"watch {watch_id} has no version {spec!r}")
+    return found
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time; one without a zone is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"bad time {text!r}: use ISO 8601, like 2026-11-28T09:00+00:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def as_view(version: Version) -> VersionView:
+    return VersionView(
+        seq=version.seq,
+        seen_at=version.first_seen_at,
+        text=version.text,
+        title=version.title,
+        byline=version.byline,
+        published=version.published,
+        modified=version.modified,
+        paywall=version.paywall,
+        word_count=version.word_count,
+        url=version.url,
+    )

@@ -27,7 +27,7 @@ from monitor.check import NEW_VERSION, REVERTED, UNCHANGED
 from monitor.fingerprint import normalise_text
 from monitor.paywall import GATED, READABLE
 from monitor.significance import significance
-from monitor.worddiff import diff_stats, word_diff
+from monitor.textdiff import diff_texts
 
 TITLE_CHANGED = "title_changed"
 TEXT_CHANGED = "text_changed"
@@ -124,14 +124,14 @@ def _verdict(
 ) -> Verdict:
     if not kinds:
         return Verdict(outcome, same_as=same_as)
-    ops = word_diff(current.article.text, article.text)
-    stats = diff_stats(ops)
+    text_diff = diff_texts(current.article.text, article.text)
     return Verdict(
         outcome,
         kinds=kinds,
         same_as=same_as,
-        significance=significance(current.article, article, ops),
-        **stats,
+        significance=significance(current.article, article, text_diff),
+        words_added=int(text_diff.stats["words_added"]),
+        words_removed=int(text_diff.stats["words_removed"]),
     )
 
 

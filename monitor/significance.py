@@ -17,7 +17,7 @@ import re
 
 from monitor.article import Article
 from monitor.fingerprint import normalise_text
-from monitor.worddiff import DiffOp, diff_stats, word_diff
+from monitor.textdiff import TextDiff, diff_texts
 
 TITLE_WEIGHT = 0.3
 LEDE_WEIGHT = 0.15
@@ -28,12 +28,11 @@ _NUMBER = re.compile(r"\d[\d.,:%]*")
 _QUOTE = re.compile(r"[\"“”«»„]([^\"“”«»„]{3,})[\"“”«»„]")
 
 
-def significance(old: Article, new: Article, ops: list[DiffOp] | None = None) -> float:
-    if ops is None:
-        ops = word_diff(old.text, new.text)
-    stats = diff_stats(ops)
-    size = max(len(old.text.split()), len(new.text.split()), 1)
-    score = min(1.0, max(stats["words_added"], stats["words_removed"]) / size)
+def significance(old: Article, new: Article, text_diff: TextDiff | None = None) -> float:
+    """The score of the change from ``old`` to ``new`` (``text_diff``: theirs, if at hand)."""
+    if text_diff is None:
+        text_diff = diff_texts(old.text, new.text)
+    score = float(text_diff.stats["share_changed"])
     if normalise_text(old.title or "") != normalise_text(new.title or ""):
         score += TITLE_WEIGHT
     old_lede, new_lede = _lede(old), _lede(new)

@@ -12,7 +12,6 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
@@ -85,9 +84,25 @@ def build_parser() -> argparse.ArgumentParser:
     changes.add_argument("--since", help="ISO time, e.g. 2026-11-28T09:00+00:00")
     changes.add_argument("--json", action="store_true")
 
-    diff = sub.add_parser("diff", help="word diff of two versions (default: the last two)")
+    diff = sub.add_parser("diff", help="diff of two versions (default: the last two)")
     diff.add_argument("watch", help="id or URL")
-    diff.add_argument("versions", nargs="*", type=int, metavar="VERSION")
+    diff.add_argument(
+        "versions",
+        nargs="*",
+        metavar="VERSION",
+        help="FROM and TO: a number, -1 (latest), -2, first, latest, or an ISO time",
+    )
+    diff.add_argument("--change", type=int, help="the diff of this change event")
+    diff.add_argument("--format", default="text", help="text (default), unified, html or json")
+    diff.add_argument(
+        "--context", type=int, default=1, help="paragraphs around a change; -1 for all"
+    )
+
+    show = sub.add_parser("show", help="print one version's text and fields")
+    show.add_argument("watch", help="id or URL")
+    show.add_argument("version", nargs="?", default="latest", help="as for diff (default: latest)")
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--html", action="store_true", help="the raw archived HTML")
     return parser
 
 
@@ -241,11 +256,11 @@ def history_command(app, args) -> int:
 
 @command("changes")
 def changes_command(app, args) -> int:
-    from db.reading import changes
+    from db.reading import changes, parse_time
     from db.watches import find_watch
     from palimpsest.views import change_json, changes_table
 
-    since = _parse_time(args.since) if args.since else None
+    since = parse_time(args.since) if args.since else None
     with app.sessions() as session:
         watch_id = find_watch(session, args.watch).id if args.watch else None
         rows = [change_json(*row) for row in changes(session, watch_id, since)]
@@ -258,19 +273,32 @@ def changes_command(app, args) -> int:
 
 @command("diff")
 def diff_command(app, args) -> int:
-    from db.reading import latest_versions, version
+    from db.models import Change, Version
+    from db.reading import as_view, latest_versions, select_version
     from db.watches import find_watch
-    from palimpsest.diffview import render_diff
+    from monitor.versiondiff import compare_versions
+    from palimpsest.errors import NotFound
+    from palimpsest.render import RenderOptions, render
 
     if len(args.versions) > 2:
         raise UsageError("diff takes at most two versions: FROM and TO")
     with app.sessions() as session:
         watch = find_watch(session, args.watch)
-        if len(args.versions) == 2:
-            old, new = (version(session, watch.id, seq) for seq in args.versions)
-        elif len(args.versions) == 1:
-            old = version(session, watch.id, args.versions[0])
-            new = latest_versions(session, watch.id, 1)[0]
+        if args.change is not None:
+            change = session.get(Change, args.change)
+            if change is None or change.watch_id != watch.id:
+                raise NotFound(f"watch {watch.id} has no change event {args.change}")
+            if change.from_version_id is None or change.to_version_id is None:
+                raise UsageError(f"change {change.id} ({', '.join(change.kinds)}) has no text diff")
+            old, new = (
+                session.get(Version, change.from_version_id),
+                session.get(Version, change.to_version_id),
+            )
+        elif args.versions:
+            old = select_version(session, watch.id, args.versions[0])
+            new = select_version(
+                session, watch.id, args.versions[1] if len(args.versions) > 1 else "latest"
+            )
         else:
             last_two = latest_versions(session, watch.id, 2)
             if len(last_two) < 2:
@@ -278,16 +306,51 @@ def diff_command(app, args) -> int:
                     f"watch {watch.id} has {len(last_two)} version(s): nothing to diff yet"
                 )
             old, new = last_two
-    render_diff(_console(), old, new)
+        diff = compare_versions(as_view(old), as_view(new))
+    console = _console()
+    context = None if args.context < 0 else args.context
+    output = render(args.format, diff, RenderOptions(context=context, color=console.is_terminal))
+    sys.stdout.write(output)
     return 0
 
 
-def _parse_time(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"bad time {text!r}: use ISO 8601, like 2026-11-28T09:00+00:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+@command("show")
+def show_command(app, args) -> int:
+    from db.blobs import unpack
+    from db.models import Blob
+    from db.reading import select_version
+    from db.watches import find_watch
+    from palimpsest.views import version_json
+
+    with app.sessions() as session:
+        watch = find_watch(session, args.watch)
+        version = select_version(session, watch.id, args.version)
+        if args.html:
+            blob = session.get(Blob, version.blob_sha256) if version.blob_sha256 else None
+            if blob is None:
+                raise UsageError(f"version {version.seq} has no archived HTML")
+            sys.stdout.buffer.write(unpack(blob.compression, blob.data))
+            return 0
+        document = version_json(version) | {"text": version.text}
+    if args.json:
+        _print_json(document)
+        return 0
+    for name in (
+        "seq",
+        "title",
+        "byline",
+        "published",
+        "modified",
+        "url",
+        "paywall",
+        "word_count",
+        "first_seen_at",
+        "last_seen_at",
+    ):
+        print(f"{name}: {document[name]}")
+    print()
+    print(document["text"])
+    return 0
 
 
 if __name__ == "__main__":

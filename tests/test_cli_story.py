@@ -88,3 +88,21 @@ def test_a_watched_story_keeps_every_version_and_names_each_change(cli, site, db
     title_diff = cli("diff", str(watch_id)).stdout  # default: the last two versions
     assert "'Springfield mayor resigns' → 'Springfield mayor quits'" in title_diff
     assert "[-" not in title_diff and "{+" not in title_diff
+
+    # Selecting versions: numbers, offsets, names, times, change events.
+    assert cli("diff", url, "-2", "-1").stdout == title_diff
+    assert cli("diff", url, "--change", str(changes[0]["id"])).stdout == text_diff
+    both = cli("diff", url, "first", "latest").stdout
+    assert "[-next week-]{+on Thursday+}" in both and "'Springfield mayor quits'" in both
+    at_v2 = cli("diff", url, "1", history[1]["first_seen_at"]).stdout
+    assert at_v2 == text_diff
+    document = json.loads(cli("diff", url, "1", "2", "--format", "json").stdout)
+    assert document["schema"] == "palimpsest.diff/1"
+    assert [p["op"] for p in document["paragraphs"]].count("edited") == 1
+    page = cli("diff", url, "1", "2", "--format", "html").stdout
+    assert "<del>next week </del><ins>on Thursday </ins>" in page
+    shown = json.loads(cli("show", url, "2", "--json").stdout)
+    assert shown["seq"] == 2 and "on Thursday" in shown["text"]
+    assert cli("show", url, "first", "--html").stdout.startswith("<!doctype html>")
+    bad = cli("diff", url, "1", "someday", ok=False)
+    assert bad.returncode == 2 and "bad version 'someday'" in bad.stderr

@@ -8,12 +8,34 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
+from itertools import pairwise
 
+from db.engine import make_engine, session_factory
+from db.reading import as_view, versions
+from db.watches import list_watches
+from monitor.versiondiff import apply_json, compare_versions, diff_json
 from palimpsest.localsite import article_page
 from tests.scenarios import STORY, TIMELINES, TITLE, full, gated
 
 
-def test_each_article_gives_exactly_the_expected_change_kinds(cli, site):
+def assert_every_version_pair_round_trips(db_url: str) -> int:
+    """The JSON diff of each consecutive pair of versions rebuilds the newer text exactly."""
+    engine = make_engine(db_url)
+    pairs = 0
+    try:
+        with session_factory(engine)() as session:
+            for watch in list_watches(session):
+                stored = versions(session, watch.id)
+                for old, new in pairwise(stored):
+                    document = diff_json(compare_versions(as_view(old), as_view(new)))
+                    assert apply_json(old.text, document) == new.text, (watch.url, old.seq)
+                    pairs += 1
+    finally:
+        engine.dispose()
+    return pairs
+
+
+def test_each_article_gives_exactly_the_expected_change_kinds(cli, site, db_url):
     prefix = f"d{uuid.uuid4().hex[:6]}"
 
     def path(name: str) -> str:
@@ -46,6 +68,7 @@ def test_each_article_gives_exactly_the_expected_change_kinds(cli, site):
             if got != expected:
                 wrong.append(f"round {number} {name}: expected {expected}, got {got}")
     assert not wrong, "\n".join(wrong)
+    assert assert_every_version_pair_round_trips(db_url) >= 5
 
 
 def test_related_pages_are_watched_with_the_article_and_a_fuller_amp_is_evidence(cli, site):
