@@ -70,7 +70,7 @@ def _insertion_point(body: bytes, article: str | None) -> int:
             return start
     for sentence in (known or "").split(". "):  # no <p> of the article: find its words
         at = body.find(sentence[:40].encode()) if len(sentence) >= 40 else -1
-        if at >= 0 and not _in_script(body, at):
+        if at >= 0 and not _in_script(body, at) and not _in_tag(body, at):
             return at
     if paragraphs:
         return paragraphs[0][1]
@@ -80,6 +80,10 @@ def _insertion_point(body: bytes, article: str | None) -> int:
 
 def _in_script(body: bytes, at: int) -> bool:
     return body.rfind(b"<script", 0, at) > body.rfind(b"</script", 0, at)
+
+
+def _in_tag(body: bytes, at: int) -> bool:
+    return body.rfind(b"<", 0, at) > body.rfind(b">", 0, at)
 
 
 def _text(fragment: bytes) -> str:

@@ -13,6 +13,7 @@ A check's *outcome* is one of OUTCOMES:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,15 @@ class Extraction:
     paywall: str = "unknown"
     paywall_evidence: tuple[Signal, ...] = ()
     related: tuple[tuple[str, str], ...] = ()  # (url, relation): canonical, amp, feed, …
+
+    @property
+    def extractor_key(self) -> str:
+        return extractor_key(self.extractor, self.extractor_version, self.extractor_options)
+
+
+def extractor_key(name: str, version: str, options: dict[str, Any]) -> str:
+    """Who made a version: two versions made by different extractors are not comparable."""
+    return f"{name} {version} {json.dumps(options, sort_keys=True)}"
 
 
 @dataclass

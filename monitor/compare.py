@@ -61,6 +61,7 @@ class Seen:
     fingerprint: str
     article: Article
     paywall: str
+    extractor: str = ""  # monitor.check.extractor_key of the extractor that made it
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,19 @@ def judge(
     article: Article,
     fingerprint: str,
     paywall: str,
+    extractor: str = "",
 ) -> Verdict:
-    """What a new extraction is, given the current version and the recent ones."""
+    """What a new extraction is, given the current version and the recent ones.
+
+    A text that differs only because the extractor (its version or options) changed since the
+    current version is a new version, announced as nothing: the publisher did not edit it.
+    """
     if current is None:
         return Verdict(NEW_VERSION)
     if fingerprint == current.fingerprint:
         return Verdict(UNCHANGED, same_as=current)
+    if extractor and current.extractor and extractor != current.extractor:
+        return Verdict(NEW_VERSION)
     earlier = next((s for s in recent if s.fingerprint == fingerprint), None)
     if earlier is not None:
         kinds = tuple(

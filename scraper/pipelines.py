@@ -1,16 +1,21 @@
 """Item pipelines: judge the page of a changed body, then record results in batches.
 
-``ExtractArticlePipeline`` runs extraction in a thread (trafilatura is CPU-heavy and must
-not stall the event loop), recognises walls (bot, CAPTCHA, consent: ``blocked``), settles
-the paywall state and whether the article changed. ``RecordPipeline`` hands results to the
-recorder set in ``PALIMPSEST_RECORDER`` (a callable taking a list of CheckResults, run in a
-thread) in batches of ``PALIMPSEST_RECORD_BATCH``, and whatever is left when the crawl closes.
+``ExtractArticlePipeline`` runs extraction in a thread of its own, one page at a time
+(trafilatura is CPU-heavy and must not stall the event loop; pages extracted in several
+threads at once crash the process now and then: SIGSEGV, "double free or corruption",
+"munmap_chunk(): invalid pointer", trafilatura issues #840 and #925; and under the GIL more
+threads would not extract faster), recognises walls (bot, CAPTCHA, consent: ``blocked``),
+settles the paywall state and whether the article changed. ``RecordPipeline`` hands results
+to the recorder set in ``PALIMPSEST_RECORDER`` (a callable taking a list of CheckResults,
+run in a thread) in batches of ``PALIMPSEST_RECORD_BATCH``, and whatever is left when the
+crawl closes.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from scrapy.crawler import Crawler
@@ -22,6 +27,10 @@ from monitor.paywall import decide
 from scraper.extract import extract_article
 
 Recorder = Callable[[list[CheckResult]], object]
+
+# The one thread that extracts pages, for every crawl in the process (it starts with the
+# first page to extract).
+EXTRACTION = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
 
 
 def judge_page(html: str, result: CheckResult) -> None:
@@ -57,7 +66,8 @@ class ExtractArticlePipeline:
     async def process_item(self, item: CheckResult) -> CheckResult:
         if item.html is not None:
             html, item.html = item.html, None
-            await asyncio.to_thread(judge_page, html, item)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(EXTRACTION, judge_page, html, item)
         return item
 
 

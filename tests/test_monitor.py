@@ -162,3 +162,24 @@ def test_significance_grows_with_the_share_of_words_changed():
     small = significance(old, Article("Budget passes", FULL.replace("welcomed", "praised")))
     large = significance(old, Article("Budget passes", "Something else entirely happened."))
     assert 0 < small < 0.5 < large <= 1
+
+
+def test_a_new_extractor_makes_a_new_version_but_no_change_event():
+    current = Seen(
+        1,
+        1,
+        text_fingerprint(FULL, "Budget passes"),
+        Article("Budget passes", FULL),
+        FREE,
+        extractor="trafilatura 2.3.1 {}",
+    )
+    text = FULL + "\nA caption the new extractor keeps."
+    verdict = judge(
+        current,
+        [],
+        Article("Budget passes", text),
+        text_fingerprint(text, "Budget passes"),
+        FREE,
+        "trafilatura 2.4.0 {}",
+    )
+    assert (verdict.outcome, verdict.kinds) == ("new_version", ())
