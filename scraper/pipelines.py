@@ -37,7 +37,11 @@ def judge_page(html: str, result: CheckResult) -> None:
     """Extract ``html`` into ``result``: blocked, unchanged, or a candidate new version."""
     options = result.target.options
     extraction = extract_article(
-        html, result.final_url, options.get("selector"), options.get("ignore", ())
+        html,
+        result.final_url,
+        options.get("selector"),
+        options.get("ignore", ()),
+        known_fingerprint=result.target.latest_fingerprint,
     )
     article = extraction.article
     reason = blocked_reason(result.http_status, article.title, article.text)
