@@ -36,8 +36,8 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         "LOG_LEVEL": "WARNING" if settings.log_level.upper() != "DEBUG" else "DEBUG",
         "CONCURRENT_ITEMS": 1,
         # Scrapy's check for a generator callback with a return value re-reads and re-parses
-        # the callback's source (its cache forgets a bound method once the request holding it
-        # is gone): 17-22% of the CPU of a 304 check in bench/throughput.py's profiles.
+        # the callback's source (~1.2 ms) whenever its cache has forgotten the bound method,
+        # which happens once the requests holding it are gone: 310 times in 3,000 checks here.
         "WARN_ON_GENERATOR_RETURN_VALUE": False,
         "SPIDER_MIDDLEWARES": {
             "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
