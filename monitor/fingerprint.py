@@ -18,6 +18,18 @@ import unicodedata
 _DROPPED = ("P", "S")
 
 
+class _Blanking(dict):
+    """A str.translate table that maps punctuation and symbols to a space, learnt lazily."""
+
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        self[codepoint] = value = " " if unicodedata.category(char)[0] in _DROPPED else char
+        return value
+
+
+_BLANKING = _Blanking()
+
+
 def raw_hash(body: bytes) -> str:
     """The sha256 of the bytes as served, in hex."""
     return hashlib.sha256(body).hexdigest()
@@ -26,8 +38,7 @@ def raw_hash(body: bytes) -> str:
 def normalise_text(text: str) -> str:
     """NFKC, case-folded, punctuation and symbols dropped, whitespace collapsed."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    kept = "".join(" " if unicodedata.category(ch)[0] in _DROPPED else ch for ch in folded)
-    return " ".join(kept.split())
+    return " ".join(folded.translate(_BLANKING).split())
 
 
 def text_fingerprint(text: str, title: str | None = None) -> str:

@@ -67,11 +67,13 @@ def extract_article(
     signals, related = [], {}
     if tree is None:
         article = Article(title=None, text="", url=url)
+        fingerprint = text_fingerprint("", None)
     else:
         article = _article(tree, url, selector, ignore)
         untrimmed = article.text
         article = replace(article, text=without_prompts(untrimmed))
-        if text_fingerprint(article.text, article.title) != known_fingerprint:
+        fingerprint = text_fingerprint(article.text, article.title)
+        if fingerprint != known_fingerprint:
             signals = page_signals(tree, untrimmed)
             related = discover_related(tree, url) if url else {}
     options = {**OPTIONS, "rescue_below": RESCUE_BELOW, "rescue_ratio": RESCUE_RATIO}
@@ -81,7 +83,7 @@ def extract_article(
         options["ignore"] = list(ignore)
     return Extraction(
         article=article,
-        fingerprint=text_fingerprint(article.text, article.title),
+        fingerprint=fingerprint,
         extractor=EXTRACTOR,
         extractor_version=EXTRACTOR_VERSION,
         extractor_options=options,
