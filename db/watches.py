@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from db.models import Version, Watch, WatchTag
 from monitor.check import FetchTarget
@@ -116,6 +116,7 @@ def _lease(
         select(Watch, current.fingerprint)
         .outerjoin(current, current.id == Watch.current_version_id)
         .where(Watch.id.in_(ids))
+        .options(lazyload(Watch.tags))
     ).all()
     longest = dict(
         session.execute(

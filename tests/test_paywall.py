@@ -26,21 +26,8 @@ from monitor.paywall import (
 )
 from scraper.evidence import page_signals
 from scraper.extract import extract_article
+from tests.scenarios import STORY
 
-STORY = [
-    "The city council of Springfield voted on Tuesday to close the old harbour bridge to cars "
-    "from next spring, after engineers found corrosion in two of its steel supports.",
-    "Buses and cyclists will still be allowed to cross while repairs are planned, the council "
-    "said in a statement published after a debate that lasted more than four hours.",
-    "Local shop owners warned that the closure would cut them off from customers on the north "
-    "bank, and asked the council for free parking near the ferry terminal instead.",
-    "The bridge, built in 1931, carries about twelve thousand vehicles a day, according to the "
-    "regional transport authority, which will publish a plan for detours in January.",
-    "Engineers said the supports could be repaired within two years if funding is approved by "
-    "the regional government, which has so far promised only half of the estimated cost.",
-    "Opposition councillors called the decision rushed and said residents had not been "
-    "consulted, while the mayor said safety had to come before convenience.",
-]
 STUB = STORY[:1]
 BLOCK = (
     '<div class="article-paywall"><p>Subscribe to continue reading.</p>'
