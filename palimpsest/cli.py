@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--context", type=int, default=1, help="paragraphs around a change; -1 for all"
     )
 
+    features = sub.add_parser("features", help="change kinds, diff formats, signals, settings")
+    features.add_argument("--json", action="store_true")
+
     show = sub.add_parser("show", help="print one version's text and fields")
     show.add_argument("watch", help="id or URL")
     show.add_argument("version", nargs="?", default="latest", help="as for diff (default: latest)")
@@ -136,6 +139,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     from palimpsest.logs import configure_logging
     from palimpsest.settings import Settings
 
+    if args.command == "features":  # needs no database
+        from palimpsest.features import features, features_text
+
+        found = features()
+        if args.json:
+            _print_json(found)
+        else:
+            sys.stdout.write(features_text(found))
+        return 0
     settings = Settings.load(db=args.db)
     configure_logging(settings.log_level if args.command == "run" else "WARNING")
     if args.command == "run":

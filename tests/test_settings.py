@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from monitor.compare import KINDS
 from palimpsest.errors import UnknownSetting, UsageError
+from palimpsest.render import RENDERERS
 from palimpsest.settings import SETTINGS, Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -37,3 +42,24 @@ def test_every_setting_is_documented_in_the_readme():
     readme = README.read_text()
     missing = [s.name for s in SETTINGS if f"PALIMPSEST_{s.name}" not in readme]
     assert missing == []
+
+
+def test_features_lists_every_registry_without_a_database():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "palimpsest.cli",
+            "--db",
+            "postgresql+psycopg://x@127.0.0.1:1/no",
+            "features",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(result.stdout)
+    assert found["change_kinds"] == list(KINDS)
+    assert set(found["diff_formats"]) == set(RENDERERS) and all(found["diff_formats"].values())
+    assert {f"PALIMPSEST_{s.name}" for s in SETTINGS} == set(found["settings"])

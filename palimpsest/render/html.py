@@ -78,6 +78,7 @@ def _inline(block: Block | None) -> str:
 
 @register("html")
 def render_html(diff: VersionDiff, options: RenderOptions) -> str:
+    """One self-contained HTML page: side by side and inline, escaped, phone-friendly."""
     title = diff.new.title or diff.old.title or "Article"
     lines = header(diff)
     fields = "".join(

@@ -10,4 +10,5 @@ from palimpsest.render import RenderOptions, register
 
 @register("json")
 def render_json(diff: VersionDiff, options: RenderOptions) -> str:
+    """The palimpsest.diff/1 JSON document (stable keys; see the README)."""
     return json.dumps(diff_json(diff), indent=2, ensure_ascii=False) + "\n"

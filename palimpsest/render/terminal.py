@@ -78,6 +78,7 @@ def _coloured(block: Block) -> Text:
 
 @register("text")
 def render_text(diff: VersionDiff, options: RenderOptions) -> str:
+    """Colour on a terminal, [-removed-]{+added+} elsewhere, with --context paragraphs."""
     lines = header(diff)
     if not diff.text.changed:
         lines.append("the text is the same")

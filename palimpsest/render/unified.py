@@ -11,6 +11,7 @@ from palimpsest.render import RenderOptions, register
 
 @register("unified")
 def render_unified(diff: VersionDiff, options: RenderOptions) -> str:
+    """A unified diff, one paragraph a line (applies with patch)."""
     lines = unified_diff(
         [p + "\n" for p in paragraphs(diff.old.text)],
         [p + "\n" for p in paragraphs(diff.new.text)],
