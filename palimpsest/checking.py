@@ -41,9 +41,16 @@ def claim_due_watches(app: App) -> list[FetchTarget]:
 
 
 def claim_these(app: App, watch_ids: Sequence[int]) -> list[FetchTarget]:
+    """Lease the given watches, in short transactions of ``batch_size`` (SQLite caps the
+    number of parameters of one statement)."""
     lease = timedelta(seconds=app.settings.lease_seconds)
-    with app.sessions.begin() as session:
-        return claim_watches(session, watch_ids, app.worker_id, utcnow(), lease)
+    size = max(1, app.settings.batch_size)
+    targets: list[FetchTarget] = []
+    for start in range(0, len(watch_ids), size):
+        with app.sessions.begin() as session:
+            chunk = watch_ids[start : start + size]
+            targets += claim_watches(session, chunk, app.worker_id, utcnow(), lease)
+    return targets
 
 
 class Checker:
