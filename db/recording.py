@@ -61,13 +61,13 @@ def record_results(
             select(Watch).where(Watch.id.in_(ids)).options(lazyload(Watch.tags))
         )
     }
-    _store_blobs(session, results, now)
+    # A watch removed while it was being checked leaves no rows (and no orphan blob).
+    live = [r for r in results if r.target.watch_id in watches]
+    _store_blobs(session, live, now)
     snapshots: list[dict] = []
     seen: list[dict] = []
-    for result in results:
-        watch = watches.get(result.target.watch_id)
-        if watch is None:  # removed while it was being checked
-            continue
+    for result in live:
+        watch = watches[result.target.watch_id]
         version_id = _record_one(session, watch, result, now, removed_after, seen)
         snapshots.append(_snapshot_row(result, version_id))
         _reschedule(watch, result, now, default_every)

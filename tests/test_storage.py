@@ -146,3 +146,17 @@ def test_removing_a_watch_removes_its_history(sessions):
         assert s.scalar(select(func.count()).select_from(Snapshot)) == 0
         with pytest.raises(UnknownWatch):
             find_watch(s, str(watch_id))
+
+
+def test_a_watch_removed_while_checked_leaves_no_rows_and_no_blob(sessions):
+    with sessions.begin() as s:
+        watch_id = add_watch(s, "https://example.com/short-lived", T0)[0].id
+    with sessions.begin() as s:
+        target = claim_due(s, "w", T0, 10, LEASE)[0]
+    with sessions.begin() as s:
+        remove_watch(s, str(watch_id))
+    with sessions.begin() as s:
+        record_results(s, [fetched(target, b"<html>late</html>", Article("T", "x"), T0)], T0, 900)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Blob)) == 0
+        assert s.scalar(select(func.count()).select_from(Snapshot)) == 0
