@@ -29,17 +29,20 @@ class Daemon:
         self.app = app
         self.checker = Checker(app)
         self.batch: asyncio.Task[None] | None = None
+        self.ticking: asyncio.Task[object] | None = None
         self.stopping = asyncio.Event()
 
     async def tick(self) -> None:
         if self.stopping.is_set() or (self.batch is not None and not self.batch.done()):
             return
+        # Stopping waits for this tick to end rather than cancel its claim half way.
+        self.ticking = asyncio.current_task()
         try:
             targets = await asyncio.to_thread(claim_due_watches, self.app)
         except Exception as exc:  # the database is locked or down: try again next tick
             log.error("could not claim due watches: %s", one_line(exc))
             return
-        if targets:
+        if targets and not self.stopping.is_set():
             self.batch = asyncio.create_task(self.check(targets))
 
     async def check(self, targets) -> None:
@@ -78,6 +81,8 @@ class Daemon:
         await self.stopping.wait()
         log.info("stopping")
         scheduler.shutdown(wait=False)
+        if self.ticking is not None and not self.ticking.done():
+            await asyncio.wait({self.ticking}, timeout=5)
         if self.batch is not None and not self.batch.done():
             await self.checker.stop()
             await asyncio.wait({self.batch}, timeout=5)
