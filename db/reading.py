@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import Change, Snapshot, Version, Watch
@@ -127,3 +127,11 @@ def as_view(version: Version) -> VersionView:
         word_count=version.word_count,
         url=version.url,
     )
+
+
+def version_counts(session: Session, watch_ids: list[int] | None = None) -> dict[int, int]:
+    """How many versions each watch has (all watches, or those given)."""
+    query = select(Version.watch_id, func.count()).group_by(Version.watch_id)
+    if watch_ids is not None:
+        query = query.where(Version.watch_id.in_(watch_ids))
+    return dict(session.execute(query).all())

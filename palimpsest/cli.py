@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.console import Console
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from palimpsest.errors import PalimpsestError, UsageError
@@ -196,14 +195,12 @@ def add_command(app, args) -> int:
 
 @command("list")
 def list_command(app, args) -> int:
-    from db.models import Version
+    from db.reading import version_counts
     from db.watches import list_watches
     from palimpsest.views import watch_json, watches_table
 
     with app.sessions() as session:
-        counts = dict(
-            session.execute(select(Version.watch_id, func.count()).group_by(Version.watch_id)).all()
-        )
+        counts = version_counts(session)
         rows = [watch_json(w, counts.get(w.id, 0)) for w in list_watches(session)]
     if args.json:
         _print_json(rows)
@@ -244,7 +241,7 @@ def check_command(app, args) -> int:
 
 @command("history")
 def history_command(app, args) -> int:
-    from db.reading import versions
+    from db.reading import version_counts, versions
     from db.stories import related_watches
     from db.watches import find_watch
     from palimpsest.views import version_json, versions_table, watch_json, watches_table
@@ -252,9 +249,9 @@ def history_command(app, args) -> int:
     with app.sessions() as session:
         watch = find_watch(session, args.watch)
         rows = [version_json(v) for v in versions(session, watch.id)]
-        related = [
-            watch_json(w, len(versions(session, w.id))) for w in related_watches(session, watch.id)
-        ]
+        pages = related_watches(session, watch.id)
+        counts = version_counts(session, [w.id for w in pages])
+        related = [watch_json(w, counts.get(w.id, 0)) for w in pages]
     if args.json:
         _print_json(rows)
         return 0
