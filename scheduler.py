@@ -3,10 +3,11 @@
     python scheduler.py            # the same as `palimpsest run`
 
 One asyncio reactor runs for the whole life of the process. APScheduler's AsyncIOScheduler
-runs inside its loop with one fixed job, the dispatch tick; each watch's schedule lives in
-the database (``watch.next_check_at``), so several daemons can share one database. A tick
-that finds a batch still running leaves it alone. SIGTERM or SIGINT ends the running crawl
-(its results so far are recorded) and exits 0 within a few seconds.
+runs inside its loop with two fixed jobs: the dispatch tick, and the delivery of due alerts
+from the outbox. Each watch's schedule lives in the database (``watch.next_check_at``), as
+does each alert's, so several daemons can share one database. A tick that finds a batch still
+running leaves it alone. SIGTERM or SIGINT ends the running crawl (its results so far are
+recorded), lets an alert being sent finish and be recorded, and exits 0 within seconds.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import sys
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from palimpsest.alerting.delivery import Deliverer
 from palimpsest.app import App, utcnow
-from palimpsest.checking import Checker, claim_due_watches, one_line
+from palimpsest.checking import Checker, claim_due_watches
+from palimpsest.errors import one_line
 
 log = logging.getLogger("palimpsest.daemon")
 
@@ -30,6 +33,8 @@ class Daemon:
         self.checker = Checker(app)
         self.batch: asyncio.Task[None] | None = None
         self.ticking: asyncio.Task[object] | None = None
+        self.deliverer = Deliverer(app)
+        self.delivering: asyncio.Task[object] | None = None
         self.stopping = asyncio.Event()
 
     async def tick(self) -> None:
@@ -56,6 +61,15 @@ class Daemon:
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
         log.info("checked %d watches in %.1fs: %s", len(targets), seconds, summary or "nothing")
 
+    async def deliver(self) -> None:
+        if self.stopping.is_set():
+            return
+        self.delivering = asyncio.current_task()
+        try:
+            await asyncio.to_thread(self.deliverer.deliver_due)
+        except Exception as exc:  # the database is locked or down: try again next time
+            log.error("could not deliver alerts: %s", one_line(exc))
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -71,6 +85,16 @@ class Daemon:
             max_instances=1,
             misfire_grace_time=None,
         )
+        scheduler.add_job(
+            self.deliver,
+            "interval",
+            seconds=self.app.settings.alert_tick_seconds,
+            next_run_time=utcnow(),
+            id="deliver",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
         scheduler.start()
         log.info(
             "palimpsest daemon %s on %s, ticking every %gs",
@@ -81,11 +105,15 @@ class Daemon:
         await self.stopping.wait()
         log.info("stopping")
         scheduler.shutdown(wait=False)
+        self.deliverer.stop()
         if self.ticking is not None and not self.ticking.done():
             await asyncio.wait({self.ticking}, timeout=5)
         if self.batch is not None and not self.batch.done():
             await self.checker.stop()
             await asyncio.wait({self.batch}, timeout=5)
+        if self.delivering is not None and not self.delivering.done():
+            # The alert being sent is let finish, so that its try is recorded.
+            await asyncio.wait({self.delivering}, timeout=self.app.settings.alert_timeout)
         log.info("stopped")
 
 

@@ -1,9 +1,10 @@
-"""The tables: watch, watch_tag, snapshot, blob, version, change.
+"""The tables: watch, watch_tag, snapshot, blob, version, change, and the alert outbox.
 
 A *watch* is a URL checked on a schedule. Every check is a *snapshot*; the raw body it got
 is a *blob* (content-addressed, zstd-compressed, stored once); each distinct article
 content is a *version* (numbered 1, 2, 3… per watch); a *change* is a typed event
-between two consecutive versions.
+between two consecutive versions. An *alert channel* is an Apprise URL with a rule; each
+change it matches gets an *alert* row (the outbox) in the same transaction.
 """
 
 from __future__ import annotations
@@ -186,3 +187,71 @@ class Change(Base):
     words_added: Mapped[int] = mapped_column(default=0)
     words_removed: Mapped[int] = mapped_column(default=0)
     significance: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+
+
+class Channel(Base):
+    """Where alerts go (an Apprise URL) and the rule that picks the changes sent there."""
+
+    __tablename__ = "alert_channel"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The Apprise URL; it may hold a password or token, so it is shown masked.
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The rule (monitor.rules.Rule): None means every change kind.
+    kinds: Mapped[list[str] | None] = mapped_column(JSON)
+    min_significance: Mapped[float] = mapped_column(Float, default=0.0)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    watch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("watch.id", ondelete="CASCADE"), index=True
+    )
+    # Digest mode: one message per period with every pending change, at next_digest_at.
+    digest_seconds: Mapped[float | None] = mapped_column(Float)
+    next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A user's Jinja2 template for the message body, and its format (text, markdown, html).
+    template: Mapped[str | None] = mapped_column(Text)
+    template_format: Mapped[str | None] = mapped_column(String(16))
+
+
+class Alert(Base):
+    """The outbox: one row per (change, channel), written with the change, until delivered.
+
+    A row is due when ``status`` is pending and ``next_attempt_at`` has passed. Claiming it
+    pushes ``next_attempt_at`` one lease ahead, so a worker killed while sending leaves a row
+    that comes due again when the lease ends.
+    """
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        UniqueConstraint("change_id", "channel_id", name="uq_alert_change_channel"),
+        Index("ix_alert_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("change.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_channel.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # pending, then sent, or failed after ALERT_MAX_ATTEMPTS.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertAttempt(Base):
+    """One try at sending an alert (a digest is one try for each alert it carries)."""
+
+    __tablename__ = "alert_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool]
+    error: Mapped[str | None] = mapped_column(Text)
+    elapsed_ms: Mapped[float] = mapped_column(Float)
+    # How many alerts the message carried (1, or the size of a digest).
+    message_size: Mapped[int] = mapped_column(default=1)

@@ -1,8 +1,9 @@
 """Record a batch of check results: snapshots, blobs, versions, change events, schedules.
 
 One call is one transaction: a check is either fully recorded (its snapshot, the blob it
-points to, its version and change event, the watch's new state and schedule) or not at all,
-so a process killed mid-write leaves no half-recorded check and no orphan blob.
+points to, its version and change event, the alerts queued for the change, the watch's new
+state and schedule) or not at all, so a process killed mid-write leaves no half-recorded
+check, no orphan blob and no change without its alerts.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
 
+from db.alerts import queue_alerts
 from db.blobs import pack
 from db.models import Blob, Change, Snapshot, Version, Watch
 from db.stories import cross_check, link_related
@@ -66,15 +68,19 @@ def record_results(
     _store_blobs(session, live, now)
     snapshots: list[dict] = []
     seen: list[dict] = []
+    changes: list[Change] = []
     for result in live:
         watch = watches[result.target.watch_id]
-        version_id = _record_one(session, watch, result, now, removed_after, seen)
+        version_id = _record_one(session, watch, result, now, removed_after, seen, changes)
         snapshots.append(_snapshot_row(result, version_id))
         _reschedule(watch, result, now, default_every)
     if snapshots:
         session.execute(insert(Snapshot), snapshots)
     if seen:
         session.execute(_MARK_SEEN, seen)
+    if changes:
+        session.flush()
+        queue_alerts(session, changes, now)
     return list(results)
 
 
@@ -85,6 +91,7 @@ def _record_one(
     now: datetime,
     removed_after: int,
     seen: list[dict],
+    changes: list[Change],
 ) -> int | None:
     """Update versions, change events and the watch for one result; the snapshot's version."""
     if result.outcome == ERROR:
@@ -92,7 +99,9 @@ def _record_one(
             watch.missing_in_a_row += 1
             if watch.missing_in_a_row >= removed_after and watch.state != GONE:
                 watch.state = GONE
-                _add_change(session, watch, (REMOVED,), watch.current_version_id, None, now)
+                changes.append(
+                    _add_change(session, watch, (REMOVED,), watch.current_version_id, None, now)
+                )
         return None
     if result.outcome in (BLOCKED, NOT_HTML):
         return None
@@ -106,7 +115,7 @@ def _record_one(
     if result.extraction is None:  # 304, or the same bytes as last time
         _seen(seen, watch.current_version_id, result.fetched_at)
         if kinds:
-            _add_change(
+            change = _add_change(
                 session,
                 watch,
                 kinds,
@@ -114,6 +123,7 @@ def _record_one(
                 watch.current_version_id,
                 result.fetched_at,
             )
+            changes.append(change)
         return watch.current_version_id
     verdict = _judge(session, watch, result)
     result.outcome = verdict.outcome
@@ -129,7 +139,9 @@ def _record_one(
     watch.current_version_id = version_id
     kinds.extend(verdict.kinds)
     if kinds and before is not None:
-        _add_change(session, watch, kinds, before, version_id, result.fetched_at, verdict)
+        changes.append(
+            _add_change(session, watch, kinds, before, version_id, result.fetched_at, verdict)
+        )
     return version_id
 
 
@@ -195,20 +207,20 @@ def _add_change(
     to_id: int | None,
     at: datetime,
     verdict: Verdict | None = None,
-) -> None:
+) -> Change:
     ordered = sorted(dict.fromkeys(kinds), key=KINDS.index)
-    session.add(
-        Change(
-            watch_id=watch.id,
-            from_version_id=from_id,
-            to_version_id=to_id,
-            kinds=ordered,
-            detected_at=at,
-            words_added=verdict.words_added if verdict else 0,
-            words_removed=verdict.words_removed if verdict else 0,
-            significance=verdict.significance if verdict else 1.0,
-        )
+    change = Change(
+        watch_id=watch.id,
+        from_version_id=from_id,
+        to_version_id=to_id,
+        kinds=ordered,
+        detected_at=at,
+        words_added=verdict.words_added if verdict else 0,
+        words_removed=verdict.words_removed if verdict else 0,
+        significance=verdict.significance if verdict else 1.0,
     )
+    session.add(change)
+    return change
 
 
 # Marks the versions a batch saw again, in one executemany: a statement per result made

@@ -18,6 +18,7 @@ from db.recording import record_results
 from db.watches import claim_due, claim_watches
 from monitor.check import CheckResult, FetchTarget
 from palimpsest.app import App, utcnow
+from palimpsest.errors import one_line
 from scraper.settings import scrapy_settings
 from scraper.spider import WatchSpider
 
@@ -26,12 +27,6 @@ log = logging.getLogger(__name__)
 OnRecorded = Callable[[list[CheckResult]], None]
 # Counted in place of an outcome when the results of a check could not be written.
 UNRECORDED = "unrecorded"
-
-
-def one_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    lines = str(orig).strip().splitlines()
-    return f"{type(orig).__name__}: {lines[0]}" if lines else type(orig).__name__
 
 
 def claim_due_watches(app: App) -> list[FetchTarget]:

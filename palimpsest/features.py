@@ -7,6 +7,7 @@ from typing import Any
 from monitor.check import OUTCOMES
 from monitor.compare import KINDS
 from monitor.paywall import SIGNALS, STATES
+from palimpsest.alerting.messages import FIELDS
 from palimpsest.render import RENDERERS
 from palimpsest.settings import SETTINGS
 
@@ -23,6 +24,7 @@ def features() -> dict[str, Any]:
         "diff_formats": {
             name: (renderer.__doc__ or "").strip() for name, renderer in sorted(RENDERERS.items())
         },
+        "alert_template_fields": dict(FIELDS),
         "settings": {f"PALIMPSEST_{s.name}": s.help for s in SETTINGS},
     }
 
@@ -38,6 +40,8 @@ def features_text(found: dict[str, Any]) -> str:
         f"  {name:28} {s['weight']:+.2f}  {s['meaning']}"
         for name, s in found["paywall_signals"].items()
     )
+    lines.append("alert template fields:")
+    lines.extend(f"  {name:18} {doc}" for name, doc in found["alert_template_fields"].items())
     lines.append("settings:")
     lines.extend(f"  {name:36} {meaning}" for name, meaning in found["settings"].items())
     return "\n".join(lines) + "\n"

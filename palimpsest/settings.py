@@ -66,6 +66,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RETRY_TIMES", int, 2, "retries of a 5xx answer or a time-out within one check"),
     Setting("MAX_BODY_BYTES", int, 10 * 1024 * 1024, "larger bodies are refused (an error)"),
     Setting("REMOVED_AFTER", int, 2, "404/410 answers in a row before an article is removed"),
+    Setting("WEB_URL", str, None, "base URL of the web UI, for links to diffs in alerts"),
+    Setting("ALERT_TICK_SECONDS", float, 10.0, "how often the daemon sends due alerts"),
+    Setting("ALERT_RETRY_FIRST", _seconds, 30.0, "wait before retrying a failed alert; doubles"),
+    Setting("ALERT_RETRY_MAX", _seconds, 3600.0, "the longest wait between two tries"),
+    Setting("ALERT_MAX_ATTEMPTS", int, 10, "tries before an alert is given up as failed"),
+    Setting("ALERT_LEASE_SECONDS", float, 120.0, "a claimed alert is sent again after this"),
+    Setting("ALERT_TIMEOUT", _seconds, 60.0, "give up on one try at sending after this long"),
+    Setting("ALERT_EXCERPT_CHARS", int, 1500, "the longest diff excerpt in one alert"),
     Setting("LOG_LEVEL", str, "INFO", "DEBUG, INFO, WARNING or ERROR"),
 )
 
@@ -90,6 +98,14 @@ class Settings:
     retry_times: int
     max_body_bytes: int
     removed_after: int
+    web_url: str | None
+    alert_tick_seconds: float
+    alert_retry_first: float
+    alert_retry_max: float
+    alert_max_attempts: int
+    alert_lease_seconds: float
+    alert_timeout: float
+    alert_excerpt_chars: int
     log_level: str
 
     @classmethod

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from db.models import Change, Version, Watch
+from db.models import Alert, Change, Channel, Version, Watch
 from monitor.durations import format_duration
 
 
@@ -127,5 +127,75 @@ def changes_table(rows: list[dict[str, Any]]) -> Table:
             str(row["words_added"]),
             str(row["words_removed"]),
             f"{row['significance']:.2f}",
+        )
+    return table
+
+
+def channel_json(channel: Channel, counts: dict[str, int], shown_url: str) -> dict[str, Any]:
+    """A channel as ``alerts list`` shows it; ``shown_url`` is the URL with secrets masked."""
+    return {
+        "id": channel.id,
+        "url": shown_url,
+        "kinds": channel.kinds,
+        "min_significance": channel.min_significance,
+        "tags": channel.tags,
+        "watch_id": channel.watch_id,
+        "digest_seconds": channel.digest_seconds,
+        "next_digest_at": iso(channel.next_digest_at),
+        "template": channel.template_format if channel.template else None,
+        "created_at": iso(channel.created_at),
+        "alerts": {status: counts.get(status, 0) for status in ("pending", "sent", "failed")},
+    }
+
+
+def channels_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table("id", "url", "on", "min sig.", "tags", "watch", "digest", "pending/sent/failed")
+    table.columns[1].overflow = "fold"
+    for row in rows:
+        digest = row["digest_seconds"]
+        alerts = row["alerts"]
+        table.add_row(
+            str(row["id"]),
+            row["url"],
+            ", ".join(row["kinds"]) if row["kinds"] is not None else "every kind",
+            f"{row['min_significance']:g}",
+            ", ".join(row["tags"]),
+            str(row["watch_id"] or ""),
+            format_duration(digest) if digest else "",
+            f"{alerts['pending']}/{alerts['sent']}/{alerts['failed']}",
+        )
+    return table
+
+
+def alert_json(alert: Alert, change: Change) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "channel_id": alert.channel_id,
+        "change_id": alert.change_id,
+        "watch_id": change.watch_id,
+        "kinds": change.kinds,
+        "status": alert.status,
+        "attempts": alert.attempts,
+        "created_at": iso(alert.created_at),
+        "next_attempt_at": iso(alert.next_attempt_at) if alert.status == "pending" else None,
+        "sent_at": iso(alert.sent_at),
+        "last_error": alert.last_error,
+    }
+
+
+def alerts_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table("id", "channel", "change", "watch", "kinds", "status", "tries", "when", "error")
+    for row in rows:
+        when = row["sent_at"] or row["next_attempt_at"] or row["created_at"]
+        table.add_row(
+            str(row["id"]),
+            str(row["channel_id"]),
+            str(row["change_id"]),
+            str(row["watch_id"]),
+            ", ".join(row["kinds"]),
+            row["status"],
+            str(row["attempts"]),
+            _short(when),
+            row["last_error"] or "",
         )
     return table

@@ -8,6 +8,7 @@ change event that round must produce, or ``None`` for no event at all.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from palimpsest.localsite import article_page
@@ -152,3 +153,18 @@ TIMELINES: dict[str, list[Round]] = {
     ],
     "bot-wall-once": [Round(full()), Round(BOT_WALL, status=403), Round(full()), Round(full())],
 }
+
+
+def publish_round(site, path: Callable[[str], str], number: int) -> None:
+    """Serve round ``number`` of every timeline, at ``path(name)``, with per-fetch noise."""
+    for name, timeline in TIMELINES.items():
+        step = timeline[number]
+        query = {"status": str(step.status), "noise": "1"}
+        if step.location:
+            query["location"] = "/" + path(step.location)
+        site.publish(path(name), step.body, **query)
+        for other, body in step.also.items():
+            site.publish(path(other), body, noise="1")
+
+
+ROUNDS = max(len(t) for t in TIMELINES.values())

@@ -15,7 +15,7 @@ from db.reading import as_view, versions
 from db.watches import list_watches
 from monitor.versiondiff import apply_json, compare_versions, diff_json
 from palimpsest.localsite import article_page
-from tests.scenarios import STORY, TIMELINES, TITLE, full, gated
+from tests.scenarios import ROUNDS, STORY, TIMELINES, TITLE, full, gated, publish_round
 
 
 def assert_every_version_pair_round_trips(db_url: str) -> int:
@@ -44,15 +44,8 @@ def test_each_article_gives_exactly_the_expected_change_kinds(cli, site, db_url)
     watch_ids: dict[str, int] = {}
     seen_events: set[int] = set()
     wrong = []
-    for number in range(max(len(t) for t in TIMELINES.values())):
-        for name, timeline in TIMELINES.items():
-            step = timeline[number]
-            query = {"status": str(step.status), "noise": "1"}
-            if step.location:
-                query["location"] = "/" + path(step.location)
-            site.publish(path(name), step.body, **query)
-            for other, body in step.also.items():
-                site.publish(path(other), body, noise="1")
+    for number in range(ROUNDS):
+        publish_round(site, path, number)
         if number == 0:
             for name in TIMELINES:
                 watch_ids[name] = int(cli("add", site.url(path(name))).stdout)

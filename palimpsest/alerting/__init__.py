@@ -1,0 +1,1 @@
+"""Alerts: Apprise channels, messages from Jinja2 templates, and the outbox's delivery."""
