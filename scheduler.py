@@ -75,26 +75,21 @@ class Daemon:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self.stopping.set)
         scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
-        scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self.app.settings.tick_seconds,
-            next_run_time=utcnow(),
-            id="dispatch",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
-        scheduler.add_job(
-            self.deliver,
-            "interval",
-            seconds=self.app.settings.alert_tick_seconds,
-            next_run_time=utcnow(),
-            id="deliver",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
+        # Each job runs now, then every so often; a late run is not repeated to catch up.
+        for job, seconds in (
+            (self.tick, self.app.settings.tick_seconds),
+            (self.deliver, self.app.settings.alert_tick_seconds),
+        ):
+            scheduler.add_job(
+                job,
+                "interval",
+                seconds=seconds,
+                next_run_time=utcnow(),
+                id=job.__name__,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=None,
+            )
         scheduler.start()
         log.info(
             "palimpsest daemon %s on %s, ticking every %gs",

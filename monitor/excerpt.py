@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from monitor.textdiff import DELETED, EDITED, INSERTED, MOVED, TextDiff, diff_texts
-from monitor.worddiff import DiffOp, diff_stats, render_markers, tokenize
+from monitor.worddiff import DiffOp, render_markers, tokenize
 
 # What a line costs beyond its text: the renderer's two-character prefix and the newline.
 LINE_OVERHEAD = 3
@@ -59,7 +59,7 @@ def excerpt(old_text: str, new_text: str, budget: int = 1500) -> Excerpt:
     ``budget >= 40``, so texts that differ never give an empty excerpt.
     """
     diff = diff_texts(old_text, new_text)
-    added, removed = _word_counts(diff)
+    added, removed = int(diff.stats["words_added"]), int(diff.stats["words_removed"])
     lines: list[ExcerptLine] = []
     truncated = False
     used = 0
@@ -147,22 +147,6 @@ def _open_marker_closer(text: str) -> str:
         if text.rfind(opener) > text.rfind(closer):
             return closer
     return ""
-
-
-def _word_counts(diff: TextDiff) -> tuple[int, int]:
-    if "words_added" in diff.stats and "words_removed" in diff.stats:
-        return int(diff.stats["words_added"]), int(diff.stats["words_removed"])
-    added = removed = 0
-    for blk in diff.blocks:
-        if blk.kind == INSERTED:
-            added += len(blk.new.split())
-        elif blk.kind == DELETED:
-            removed += len(blk.old.split())
-        elif blk.words:
-            counts = diff_stats(list(blk.words))
-            added += counts["words_added"]
-            removed += counts["words_removed"]
-    return added, removed
 
 
 def _changed_lines(diff: TextDiff) -> list[ExcerptLine]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -144,3 +145,14 @@ class Cli:
 @pytest.fixture
 def cli(db_url: str) -> Cli:
     return Cli(db_url)
+
+
+def wait_for(predicate, timeout: float, what: str, every: float = 0.1):
+    """Poll ``predicate`` until it returns something true (returned), or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

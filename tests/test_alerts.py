@@ -22,21 +22,11 @@ from db.engine import make_engine, session_factory
 from db.models import AlertAttempt
 from palimpsest.alerting.messages import HEADLINES
 from tests.articles import PARAGRAPHS, story_page
-from tests.conftest import cli_env
+from tests.conftest import cli_env, wait_for
 from tests.receivers import SmtpReceiver, WebhookReceiver, as_json, change_ids
 from tests.scenarios import ROUNDS, STORY, TITLE, full, gated, publish_round
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_every_change_kind_reaches_email_and_webhook_once_with_its_content(cli, site):

@@ -6,24 +6,13 @@ import json
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 from tests.articles import PARAGRAPHS, story_page
-from tests.conftest import cli_env
+from tests.conftest import cli_env, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_the_daemon_records_versions_by_itself_and_exits_0_on_sigterm(cli, site, db_url):

@@ -1,0 +1,177 @@
+"""The ``palimpsest alerts`` commands: add, list, remove, test, deliver, log.
+
+They register in the CLI's command registry (``palimpsest.commands``) as ``"alerts ACTION"``;
+``alerts_parser`` adds their arguments to the CLI's parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+
+from palimpsest.commands import command, console, print_json
+
+
+def alerts_parser(sub, common: argparse.ArgumentParser) -> None:
+    alerts = sub.add_parser("alerts", help="alert channels: add, list, remove, test, deliver, log")
+    actions = alerts.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser = functools.partial(actions.add_parser, parents=[common])
+
+    add = actions.add_parser("add", help="send alerts to an Apprise URL (email, Slack, webhooks…)")
+    add.add_argument("url", help="an Apprise URL, like mailto://… or json://…")
+    add.add_argument("--on", metavar="KINDS", help="change kinds, comma-separated (default: all)")
+    add.add_argument(
+        "--min-significance",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="0 to 1: hold back text and title edits smaller than this",
+    )
+    add.add_argument("--tag", action="append", default=[], help="only watches with a tag (any)")
+    add.add_argument("--watch", help="only this watch and its related pages (id or URL)")
+    add.add_argument("--digest", help="hourly, daily, weekly or a duration: one message a period")
+    add.add_argument(
+        "--template", metavar="FILE", help="Jinja2 body template (.html, .md, else plain text)"
+    )
+
+    lst = actions.add_parser("list", help="list alert channels (secrets masked)")
+    lst.add_argument("--json", action="store_true")
+    rm = actions.add_parser("remove", help="remove a channel and its queued alerts")
+    rm.add_argument("channel", help="channel id")
+    test = actions.add_parser("test", help="send a sample alert to a channel now")
+    test.add_argument("channel", help="channel id")
+    actions.add_parser("deliver", help="send the due alerts now (the daemon does this itself)")
+    log = actions.add_parser("log", help="the outbox: alerts, their status, tries and errors")
+    log.add_argument("channel", nargs="?", help="channel id (default: all)")
+    log.add_argument("--limit", type=int, default=50)
+    log.add_argument("--json", action="store_true")
+
+
+@command("alerts add")
+def alerts_add_command(app, args) -> int:
+    from pathlib import Path
+
+    from db.alerts import add_channel
+    from db.watches import find_watch
+    from monitor.durations import parse_duration
+    from monitor.rules import DIGEST_PERIODS, Rule, parse_kinds
+    from palimpsest.alerting.channels import HTML, MARKDOWN, TEXT, masked, plugin_for
+    from palimpsest.alerting.messages import compile_template
+    from palimpsest.app import utcnow
+    from palimpsest.errors import InvalidChannel
+
+    plugin_for(args.url)
+    try:
+        kinds = parse_kinds(args.on) if args.on else None
+    except ValueError as exc:
+        raise InvalidChannel(str(exc)) from None
+    if not 0.0 <= args.min_significance <= 1.0:
+        raise InvalidChannel("--min-significance is between 0 and 1")
+    digest = None
+    if args.digest:
+        digest = DIGEST_PERIODS.get(args.digest) or parse_duration(args.digest).total_seconds()
+    template = template_format = None
+    if args.template:
+        path = Path(args.template)
+        try:
+            template = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidChannel(f"cannot read template {path}: {exc}") from None
+        suffixes = {".html": HTML, ".htm": HTML, ".md": MARKDOWN, ".markdown": MARKDOWN}
+        template_format = next((suffixes[x] for x in path.suffixes if x in suffixes), TEXT)
+        compile_template(template, template_format)
+    with app.sessions.begin() as session:
+        watch_id = find_watch(session, args.watch).id if args.watch else None
+        rule = Rule(kinds, args.min_significance, frozenset(args.tag), watch_id)
+        channel = add_channel(
+            session, args.url.strip(), utcnow(), rule, digest, template, template_format
+        )
+        print(f"{channel.id} {masked(channel.url)}")
+    return 0
+
+
+@command("alerts list")
+def alerts_list_command(app, args) -> int:
+    from sqlalchemy import func, select
+
+    from db.alerts import list_channels
+    from db.models import Alert
+    from palimpsest.alerting.channels import masked
+    from palimpsest.views import channel_json, channels_table
+
+    with app.sessions() as session:
+        counts: dict[int, dict[str, int]] = {}
+        for channel_id, status, n in session.execute(
+            select(Alert.channel_id, Alert.status, func.count()).group_by(
+                Alert.channel_id, Alert.status
+            )
+        ):
+            counts.setdefault(channel_id, {})[status] = n
+        rows = [
+            channel_json(c, counts.get(c.id, {}), masked(c.url)) for c in list_channels(session)
+        ]
+    if args.json:
+        print_json(rows)
+    else:
+        console().print(channels_table(rows))
+    return 0
+
+
+@command("alerts remove")
+def alerts_remove_command(app, args) -> int:
+    from db.alerts import remove_channel
+    from palimpsest.alerting.channels import masked
+
+    with app.sessions.begin() as session:
+        channel = remove_channel(session, args.channel)
+        print(f"removed alert channel {channel.id} {masked(channel.url)}")
+    return 0
+
+
+@command("alerts test")
+def alerts_test_command(app, args) -> int:
+    from db.alerts import find_channel
+    from palimpsest.alerting.channels import masked, preferred_format, send
+    from palimpsest.alerting.messages import render_alert, sample_fields
+
+    with app.sessions() as session:
+        channel = find_channel(session, args.channel)
+        url, template = channel.url, channel.template
+        body_format = channel.template_format or preferred_format(url)
+    message = render_alert(sample_fields(app.settings.web_url), body_format, template)
+    sent = send(
+        url, f"[test] {message.title}", message.body, body_format, app.settings.alert_timeout
+    )
+    if not sent.ok:
+        print(f"error: channel {args.channel} ({masked(url)}): {sent.error}", file=sys.stderr)
+        return 1
+    print(
+        f"sent a test alert to channel {args.channel} ({masked(url)}) in {sent.elapsed_ms:.0f} ms"
+    )
+    return 0
+
+
+@command("alerts deliver")
+def alerts_deliver_command(app, args) -> int:
+    from palimpsest.alerting.delivery import Deliverer
+
+    outcome = Deliverer(app).deliver_due()
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(outcome.items()))
+    print(f"alerts: {summary or 'none due'}")
+    return 1 if outcome.get("failed") else 0
+
+
+@command("alerts log")
+def alerts_log_command(app, args) -> int:
+    from db.alerts import find_channel, outbox
+    from palimpsest.views import alert_json, alerts_table
+
+    with app.sessions() as session:
+        channel_id = find_channel(session, args.channel).id if args.channel else None
+        rows = [alert_json(a, c) for a, c in outbox(session, channel_id, args.limit)]
+    if args.json:
+        print_json(rows)
+    else:
+        console().print(alerts_table(rows))
+    return 0
