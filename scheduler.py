@@ -19,6 +19,7 @@ import sys
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from db.status import heartbeat
 from palimpsest.alerting.delivery import Deliverer
 from palimpsest.app import App, utcnow
 from palimpsest.checking import Checker, claim_due_watches
@@ -43,6 +44,7 @@ class Daemon:
         # Stopping waits for this tick to end rather than cancel its claim half way.
         self.ticking = asyncio.current_task()
         try:
+            await asyncio.to_thread(self.beat)
             targets = await asyncio.to_thread(claim_due_watches, self.app)
         except Exception as exc:  # the database is locked or down: try again next tick
             log.error("could not claim due watches: %s", one_line(exc))
@@ -60,6 +62,11 @@ class Daemon:
         seconds = (utcnow() - started).total_seconds()
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
         log.info("checked %d watches in %.1fs: %s", len(targets), seconds, summary or "nothing")
+
+    def beat(self, stopped: bool = False) -> None:
+        """Say in the database that this daemon is alive (``palimpsest status``)."""
+        with self.app.sessions.begin() as session:
+            heartbeat(session, self.app.worker_id, utcnow(), stopped)
 
     async def deliver(self) -> None:
         if self.stopping.is_set():
@@ -101,6 +108,9 @@ class Daemon:
         log.info("stopping")
         scheduler.shutdown(wait=False)
         self.deliverer.stop()
+        # A job the scheduler started just now runs to its first line (which sees that we are
+        # stopping) instead of being cancelled, with a traceback, when the loop ends.
+        await asyncio.sleep(0)
         if self.ticking is not None and not self.ticking.done():
             await asyncio.wait({self.ticking}, timeout=5)
         if self.batch is not None and not self.batch.done():
@@ -109,6 +119,10 @@ class Daemon:
         if self.delivering is not None and not self.delivering.done():
             # The alert being sent is let finish, so that its try is recorded.
             await asyncio.wait({self.delivering}, timeout=self.app.settings.alert_timeout)
+        try:
+            await asyncio.to_thread(self.beat, True)
+        except Exception as exc:
+            log.warning("could not record that this daemon stopped: %s", one_line(exc))
         log.info("stopped")
 
 

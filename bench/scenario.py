@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = Settings.load(
-        environ={},
+        environ={"PALIMPSEST_ALLOW_PRIVATE_NETWORKS": "127.0.0.1"},  # the bench server's address
         db=f"sqlite:///{args.db}",
         data_dir=str(args.db.parent),
         download_delay=0.0,

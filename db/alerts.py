@@ -239,4 +239,4 @@ def outbox(
     query = select(Alert, Change).join(Change, Change.id == Alert.change_id)
     if channel_id is not None:
         query = query.where(Alert.channel_id == channel_id)
-    return list(session.execute(query.order_by(Alert.id.desc()).limit(limit)).tuples())
+    return list(session.execute(query.order_by(Alert.id.desc()).limit(limit)).all())

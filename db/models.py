@@ -97,9 +97,46 @@ class Watch(Base):
     )
     relation: Mapped[str | None] = mapped_column(String(20))
 
+    # The schedule (monitor.schedule): the adaptive interval in use, why the next check is
+    # when it is, when the article last changed, and retirement after a long silence.
+    interval_seconds: Mapped[float | None] = mapped_column(Float)
+    schedule_reason: Mapped[str | None] = mapped_column(String(200))
+    last_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The article's publication time (from its page), for its age; else created_at counts.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pinned: Mapped[bool] = mapped_column(default=False, server_default="0")
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # host[:port] of the URL checked, for per-domain politeness (the ``domain`` table).
+    domain: Mapped[str] = mapped_column(String(255), default="", server_default="", index=True)
+    # Obey robots.txt for this watch (a per-watch override is logged at every check).
+    obey_robots: Mapped[bool] = mapped_column(default=True, server_default="1")
+
     tags: Mapped[list[WatchTag]] = relationship(
         back_populates="watch", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class Domain(Base):
+    """Politeness per host, shared by every worker: when it may be asked again, and why."""
+
+    __tablename__ = "domain"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # No request to this host before then: the crawl delay, Retry-After, or a backoff.
+    next_allowed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures_in_a_row: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Worker(Base):
+    """A daemon process, for ``palimpsest status``: alive while it keeps ticking."""
+
+    __tablename__ = "worker"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_tick_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WatchTag(Base):
@@ -153,7 +190,11 @@ class Version(Base):
 
 class Snapshot(Base):
     __tablename__ = "snapshot"
-    __table_args__ = (Index("ix_snapshot_watch_fetched", "watch_id", "fetched_at"),)
+    __table_args__ = (
+        Index("ix_snapshot_watch_fetched", "watch_id", "fetched_at"),
+        # For `palimpsest status`: the checks of the last hour, without a table scan.
+        Index("ix_snapshot_fetched_at", "fetched_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id", ondelete="CASCADE"))

@@ -8,6 +8,7 @@ check, no orphan blob and no change without its alerts.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from db.alerts import queue_alerts
 from db.blobs import pack
+from db.domains import note_answers
 from db.models import Blob, Change, Snapshot, Version, Watch
 from db.stories import cross_check, link_related
 from monitor.article import Article
@@ -41,6 +43,10 @@ from monitor.compare import (
     Verdict,
     judge,
 )
+from monitor.schedule import Policy, parse_published
+from monitor.urls import domain_of
+
+log = logging.getLogger(__name__)
 
 ACTIVE, GONE = "active", "removed"
 MISSING_STATUSES = (404, 410)
@@ -50,8 +56,9 @@ def record_results(
     session: Session,
     results: Sequence[CheckResult],
     now: datetime,
-    default_every: float,
+    policy: Policy,
     removed_after: int = 2,
+    backoff: tuple[float, float] = (60.0, 6 * 3600.0),
 ) -> list[CheckResult]:
     """Write ``results``; returns them with ``outcome`` settled (a new text may be a revert)."""
     if not results:
@@ -71,9 +78,16 @@ def record_results(
     changes: list[Change] = []
     for result in live:
         watch = watches[result.target.watch_id]
+        before = len(changes)
         version_id = _record_one(session, watch, result, now, removed_after, seen, changes)
         snapshots.append(_snapshot_row(result, version_id))
-        _reschedule(watch, result, now, default_every)
+        changed = result.outcome == NEW_VERSION or len(changes) > before
+        _reschedule(watch, result, now, policy, changed)
+    first, cap = backoff
+    answers = [(watches[r.target.watch_id].domain, r) for r in live]
+    held = note_answers(session, answers, now, first, cap)
+    if held:
+        log.info("holding back %s", ", ".join(f"{d} until {t:%H:%M:%S}" for d, t in held.items()))
     if snapshots:
         session.execute(insert(Snapshot), snapshots)
     if seen:
@@ -112,6 +126,7 @@ def _record_one(
     if result.moved_to and result.moved_to != (watch.moved_to or watch.url):
         kinds.append(MOVED)
         watch.moved_to = result.moved_to
+        watch.domain = domain_of(result.moved_to)
     if result.extraction is None:  # 304, or the same bytes as last time
         _seen(seen, watch.current_version_id, result.fetched_at)
         if kinds:
@@ -131,6 +146,7 @@ def _record_one(
     if verdict.outcome == NEW_VERSION:
         version = _add_version(session, watch, result)
         version_id = version.id
+        watch.published_at = parse_published(version.published) or watch.published_at
         link_related(session, watch, result.extraction.related, now)
         cross_check(session, watch, version)
     else:
@@ -255,9 +271,27 @@ def _snapshot_row(result: CheckResult, version_id: int | None) -> dict:
     }
 
 
-def _reschedule(watch: Watch, result: CheckResult, now: datetime, default_every: float) -> None:
+def _reschedule(
+    watch: Watch, result: CheckResult, now: datetime, policy: Policy, changed: bool
+) -> None:
     watch.last_checked_at = now
-    watch.next_check_at = now + timedelta(seconds=watch.every_seconds or default_every)
+    if changed:
+        watch.last_changed_at = now
+    born = watch.published_at if watch.published_at and watch.published_at < now else None
+    due = policy.next_check(
+        watch.every_seconds,
+        watch.interval_seconds,
+        changed=changed,
+        age=(now - (born or watch.created_at)).total_seconds(),
+        silence=(now - (watch.last_changed_at or watch.created_at)).total_seconds(),
+        pinned=watch.pinned,
+    )
+    watch.schedule_reason = due.reason
+    if due.retire:
+        watch.active, watch.retired_at = False, now
+    else:
+        watch.interval_seconds = due.interval
+        watch.next_check_at = now + timedelta(seconds=due.delay)
     watch.claimed_by = watch.lease_until = None
     if result.outcome in (ERROR, BLOCKED):
         watch.last_error = result.error or f"blocked: {result.blocked}"

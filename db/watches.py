@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased, lazyload
 
-from db.models import Version, Watch, WatchTag
+from db.domains import book, within_limits
+from db.models import Domain, Version, Watch, WatchTag
 from monitor.check import FetchTarget
-from monitor.urls import check_url
+from monitor.politeness import per_claim
+from monitor.urls import check_url, domain_of
 from palimpsest.errors import UnknownWatch
 
 
@@ -44,6 +46,7 @@ def add_watch(
         options=options or {},
         related_to=related_to,
         relation=relation,
+        domain=domain_of(url),
         tags=[WatchTag(tag=t) for t in dict.fromkeys(tags)],
     )
     session.add(watch)
@@ -75,22 +78,37 @@ def remove_watch(session: Session, ref: str | int) -> Watch:
 
 
 def claim_due(
-    session: Session, worker: str, now: datetime, limit: int, lease: timedelta
+    session: Session,
+    worker: str,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    delay: float = 0.0,
+    window: float = 5.0,
 ) -> list[FetchTarget]:
-    """Lease up to ``limit`` due watches, most overdue first, to ``worker``."""
+    """Lease up to ``limit`` due watches, most overdue first, to ``worker``.
+
+    Sites held back (``domain.next_allowed_at`` in the future) are skipped; of one site, at
+    most what ``delay`` lets through in ``window`` seconds is taken, and the site is booked
+    for that long, so that every worker spreads its checks (``db.domains``).
+    """
+    per_site = per_claim(delay, window)
     due = (
-        select(Watch.id)
+        select(Watch.id, Watch.domain)
+        .outerjoin(Domain, Domain.name == Watch.domain)
         .where(
             Watch.active,
             Watch.next_check_at <= now,
             or_(Watch.lease_until.is_(None), Watch.lease_until < now),
+            or_(Domain.next_allowed_at.is_(None), Domain.next_allowed_at <= now),
         )
         .order_by(Watch.next_check_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        .limit(limit if per_site is None else limit * 4)
+        .with_for_update(skip_locked=True, of=Watch)
     )
-    ids = list(session.scalars(due))
-    return _lease(session, ids, worker, now, lease)
+    claimed = within_limits(session.execute(due).all(), per_site)[:limit]
+    book(session, claimed, now, delay)
+    return _lease(session, [watch_id for watch_id, _ in claimed], worker, now, lease)
 
 
 def claim_watches(
@@ -138,6 +156,7 @@ def _lease(
             options=dict(watch.options or {}),
             longest_words=longest.get(watch.id),
             related_words=related.get(watch.id),
+            obey_robots=watch.obey_robots,
         )
         for watch, fingerprint in rows
     ]

@@ -45,6 +45,7 @@ class FetchTarget:
     options: dict[str, Any] = field(default_factory=dict)
     longest_words: int | None = None  # the longest version of this story ever seen
     related_words: int | None = None  # the longest current version of its related pages
+    obey_robots: bool = True  # False: this watch's robots.txt override (logged at each check)
 
 
 @dataclass(frozen=True)
@@ -89,5 +90,6 @@ class CheckResult:
     extraction: Extraction | None = None
     moved_to: str | None = None  # set when a permanent redirect led elsewhere
     blocked: str | None = None  # why the page was a wall (bot wall, captcha, …)
+    retry_after: float | None = None  # seconds a 429/503 asked us to wait (Retry-After)
     # The decoded page, for extraction only; never stored.
     html: str | None = field(default=None, repr=False)

@@ -2,6 +2,8 @@
 
 >>> check_url("https://example.com/story")
 'https://example.com/story'
+>>> domain_of("https://News.Example.com:8443/story?id=1")
+'news.example.com:8443'
 >>> check_url("ftp://example.com/x")
 Traceback (most recent call last):
 ...
@@ -29,3 +31,10 @@ def check_url(url: str) -> str:
         raise InvalidURL(f"invalid URL {url!r}: it needs a host name and no spaces")
     del port
     return candidate
+
+
+def domain_of(url: str) -> str:
+    """The host (and port, when one is given) that politeness is counted per."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"{host}:{parts.port}" if parts.port else host

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from scrapy.crawler import AsyncCrawlerRunner
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from db.recording import record_results
 from db.watches import claim_due, claim_watches
@@ -32,7 +35,15 @@ UNRECORDED = "unrecorded"
 def claim_due_watches(app: App) -> list[FetchTarget]:
     lease = timedelta(seconds=app.settings.lease_seconds)
     with app.sessions.begin() as session:
-        return claim_due(session, app.worker_id, utcnow(), app.settings.batch_size, lease)
+        return claim_due(
+            session,
+            app.worker_id,
+            utcnow(),
+            app.settings.batch_size,
+            lease,
+            delay=app.settings.download_delay,
+            window=max(app.settings.tick_seconds, 1.0),
+        )
 
 
 def claim_these(app: App, watch_ids: Sequence[int]) -> list[FetchTarget]:
@@ -55,16 +66,38 @@ class Checker:
         self.app = app
         self.on_recorded = on_recorded
         self.runner: AsyncCrawlerRunner | None = None
+        self.stopping = threading.Event()  # ends the retries of a write when stopping
 
     def record(self, batch: list[CheckResult]) -> None:
-        with self.app.sessions.begin() as session:
-            record_results(
-                session,
-                batch,
-                utcnow(),
-                self.app.settings.default_every,
-                removed_after=self.app.settings.removed_after,
-            )
+        """Write ``batch`` in one transaction; while the database is down or locked, wait and
+        retry (doubling the wait, up to RECORD_RETRY_FOR) rather than lose the results."""
+        wait, deadline = 1.0, time.monotonic() + self.app.settings.record_retry_for
+        while True:
+            try:
+                with self.app.sessions.begin() as session:
+                    record_results(
+                        session,
+                        batch,
+                        utcnow(),
+                        self.app.policy,
+                        removed_after=self.app.settings.removed_after,
+                        backoff=(
+                            self.app.settings.domain_backoff_first,
+                            self.app.settings.domain_backoff_max,
+                        ),
+                    )
+                break
+            except (OperationalError, InterfaceError) as exc:
+                if self.stopping.is_set() or time.monotonic() + wait > deadline:
+                    raise
+                log.warning(
+                    "could not record %d check results (%s); retrying in %gs",
+                    len(batch),
+                    one_line(exc),
+                    wait,
+                )
+                self.stopping.wait(wait)
+                wait = min(wait * 2, 30.0)
         if self.on_recorded is not None:
             self.on_recorded(batch)
 
@@ -94,6 +127,7 @@ class Checker:
         return outcomes
 
     async def stop(self, timeout: float = 5.0) -> None:
+        self.stopping.set()
         if self.runner is not None:
             try:
                 await asyncio.wait_for(self.runner.stop(), timeout)

@@ -50,9 +50,26 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not watch the article's canonical, AMP, print and feed pages",
     )
+    add.add_argument("--pin", action="store_true", help="never retire this watch")
+    add.add_argument(
+        "--ignore-robots",
+        dest="obey_robots",
+        action="store_false",
+        help="fetch it even where robots.txt disallows (logged at every check)",
+    )
 
     lst = sub.add_parser("list", help="list watches")
     lst.add_argument("--json", action="store_true")
+
+    for name, about in (
+        ("pin", "never retire a watch (and bring back a retired one)"),
+        ("unpin", "let a watch retire after a long silence again"),
+    ):
+        pin = sub.add_parser(name, help=about)
+        pin.add_argument("watch", help="id or URL")
+
+    status = sub.add_parser("status", help="the service's health: workers, queue, errors")
+    status.add_argument("--json", action="store_true")
 
     rm = sub.add_parser("remove", help="stop watching and forget a watch's history")
     rm.add_argument("watch", help="id or URL")
@@ -160,14 +177,18 @@ def _dispatch(args: argparse.Namespace) -> int:
 @command("add")
 def add_command(app, args) -> int:
     from db.watches import add_watch
+    from monitor.addresses import check_url_address
     from monitor.durations import parse_duration
     from palimpsest.app import utcnow
     from palimpsest.watch_options import watch_options
 
+    check_url_address(args.url, app.settings.allow_private_networks)  # a literal private IP
     every = parse_duration(args.every).total_seconds() if args.every else None
     options = watch_options(selector=args.selector, ignore=args.ignore, related=args.related)
     with app.sessions.begin() as session:
-        watch, _created = add_watch(session, args.url, utcnow(), every, args.tag, options)
+        watch, created = add_watch(session, args.url, utcnow(), every, args.tag, options)
+        if created:
+            watch.pinned, watch.obey_robots = args.pin, args.obey_robots
         print(watch.id)
     return 0
 
@@ -338,6 +359,40 @@ def show_command(app, args) -> int:
         print(f"{name}: {document[name]}")
     print()
     print(document["text"])
+    return 0
+
+
+@command("pin")
+@command("unpin")
+def pin_command(app, args) -> int:
+    from db.watches import find_watch
+    from palimpsest.app import utcnow
+
+    with app.sessions.begin() as session:
+        watch = find_watch(session, args.watch)
+        watch.pinned = args.command == "pin"
+        if watch.pinned and not watch.active and watch.retired_at is not None:
+            watch.active, watch.retired_at, watch.next_check_at = True, None, utcnow()
+            watch.schedule_reason = "pinned: back from retirement"
+        print(f"watch {watch.id} {'pinned' if watch.pinned else 'unpinned'}")
+    return 0
+
+
+@command("status")
+def status_command(app, args) -> int:
+    from datetime import timedelta
+
+    from db.status import service_status
+    from palimpsest.app import utcnow
+    from palimpsest.views import status_text
+
+    alive = timedelta(seconds=max(60.0, 3 * app.settings.tick_seconds))
+    with app.sessions() as session:
+        report = service_status(session, utcnow(), alive)
+    if args.json:
+        _print_json(report)
+    else:
+        _console().print(status_text(report))
     return 0
 
 

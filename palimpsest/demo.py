@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     db = f"sqlite:///{workdir / 'demo.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PALIMPSEST_")}
     env.update(PALIMPSEST_DOWNLOAD_DELAY="0", PALIMPSEST_TICK_SECONDS="1")
+    env.update(PALIMPSEST_ALLOW_PRIVATE_NETWORKS="127.0.0.1")  # where the publisher runs
 
     site = subprocess.Popen(
         [sys.executable, "-m", "palimpsest.localsite"], stdout=subprocess.PIPE, text=True

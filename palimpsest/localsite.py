@@ -16,7 +16,10 @@ in a hidden input and in a script, a cache-busting ``?v=`` on the stylesheet, an
 
 Endpoints named after awkward cases are always there: ``/case/binary-5mb``,
 ``/case/windows-1251``, ``/case/slow``, ``/case/drop``, ``/case/redirect-loop``,
-``/case/status/<code>``, ``/case/gzip-bomb``.
+``/case/status/<code>``, ``/case/gzip-bomb``; and hostile or broken HTML (``HOSTILE``):
+``/case/no-charset``, ``/case/wrong-charset``, ``/case/truncated``, ``/case/deep-nesting``,
+``/case/nul-bytes``, ``/case/huge-text``, ``/case/empty-200``, ``/case/gzip-header-lie``,
+``/case/hostile-headers``, ``/case/hostile-metadata``.
 """
 
 from __future__ import annotations
@@ -120,6 +123,143 @@ def with_noise(body: bytes) -> bytes:
     return html.encode("utf-8")
 
 
+# French and Russian: every line has letters outside ASCII, so a wrong decoding shows.
+UNICODE_TITLE = "Élection à Montréal : le maire sortant réélu"
+UNICODE_PARAGRAPHS = [
+    "Le maire sortant a été réélu dimanche soir avec 54 % des voix, après une campagne "
+    "marquée par les débats sur le logement et les transports en commun.",
+    "Ses adversaires ont reconnu leur défaite peu après la fermeture des bureaux de vote, "
+    "tout en promettant de surveiller de près les dépenses de la ville.",
+    "Жители города говорят, что главной задачей нового совета станет ремонт старого моста "
+    "через реку, закрытого для машин прошлой весной.",
+    "La participation, en hausse de sept points, a surpris les observateurs, qui prévoyaient "
+    "un scrutin sans enthousiasme après un été pluvieux et des grèves à répétition.",
+]
+
+
+def _unicode_page(head: str = "") -> str:
+    """A UTF-8 article that names no charset anywhere (no <meta charset>)."""
+    body = "".join(f"<p>{escape(p)}</p>\n" for p in UNICODE_PARAGRAPHS)
+    return (
+        f'<!doctype html><html lang="fr"><head>{head}<title>{escape(UNICODE_TITLE)}</title>'
+        f'</head><body><nav><a href="/">Accueil</a></nav><main><article>'
+        f"<h1>{escape(UNICODE_TITLE)}</h1>\n{body}</article></main></body></html>"
+    )
+
+
+TRUNCATED_MARK = "some praising her"
+
+
+def _truncated_page() -> bytes:
+    """An article cut off mid-paragraph, then mid-tag: no closing tags at all."""
+    page = article_page(
+        "Springfield mayor resigns",
+        [
+            "The mayor of Springfield resigned on Monday after a council meeting that ran late "
+            "into the night, ending six years in office.",
+            "Council members said they were surprised by the decision and would meet next week "
+            "to discuss who should lead the city until the election in the spring.",
+            "Residents interviewed outside city hall were divided, with some praising her "
+            "record on transport and others criticising rising property taxes.",
+        ],
+    )
+    cut = page.index(TRUNCATED_MARK) + len(TRUNCATED_MARK)
+    return (page[:cut] + ' <a href="/mor').encode()
+
+
+DEEP_NESTING = 100_000
+
+
+def _deep_page() -> bytes:
+    """An article inside DEEP_NESTING nested <div>s (libxml2 gives up at some depth)."""
+    page = article_page(
+        "Springfield mayor resigns",
+        [p * 2 for p in UNICODE_PARAGRAPHS[:2]],
+    )
+    start, end = page.index("<main>"), page.index("</main>") + len("</main>")
+    return (
+        page[:start]
+        + "<div>" * DEEP_NESTING
+        + page[start:end]
+        + "</div>" * DEEP_NESTING
+        + page[end:]
+    ).encode()
+
+
+NUL_TITLE = "Springfield mayor resigns"
+
+
+def _nul_page() -> bytes:
+    """An article with NUL bytes in its title, its text, its tags and its attributes."""
+    page = article_page(
+        NUL_TITLE,
+        [
+            "The mayor of Springfield resigned on Monday after a council meeting that ran late "
+            "into the night, ending six years in office.",
+            "Council members said they were surprised by the decision and would meet next week "
+            "to discuss who should lead the city until the election in the spring.",
+        ],
+    )
+    page = page.replace("resigned on", "resigned\0 on").replace("members", "mem\0bers")
+    page = page.replace("<title>", "<title>\0").replace("<p class=", "<p\0 class=", 1)
+    page = page.replace('content="', 'content="\0', 1).replace("</nav>", "</na\0v>")
+    return page.encode()
+
+
+LONG_HOST = "h" * 300 + ".example"
+
+
+def _metadata_page() -> bytes:
+    """An article whose metadata is hostile: related links, dates and JSON-LD of the wrong
+    shapes and sizes. Only the print link is a related page."""
+    head = (
+        f'<link rel="canonical" href="https://{LONG_HOST}/story">'
+        '<link rel="amphtml" href="http://[::1">'
+        '<link rel="alternate" media="print" href="/case/hostile-metadata?print=1">'
+        f'<meta property="article:modified_time" content="{"2024-05-01 " * 10}">'
+        '<script type="application/ld+json">{"@type": [null], "isAccessibleForFree": "False"}'
+        "</script>"
+        '<script type="application/ld+json">{"n": ' + "1" * 5000 + "}</script>"
+        '<script type="application/ld+json">' + "/* " * 100_000 + "</script>"
+    )
+    return article_page(UNICODE_TITLE, UNICODE_PARAGRAPHS, head=head).encode()
+
+
+HUGE_TEXT_BYTES = 9 * 1024 * 1024  # under the default MAX_BODY_BYTES, 10 MiB
+
+
+@functools.cache
+def _huge_page() -> bytes:
+    """An article of HUGE_TEXT_BYTES: thousands of distinct paragraphs of plain prose."""
+    head = article_page("A very long report", []).split('<p class="byline">')[0].encode()
+    tail = b"</article></main></body></html>"
+    sentences = [
+        "The committee heard evidence from witness number {} about the state of the roads.",
+        "In district {} the council found that repairs had been delayed by several months.",
+        "Budget line {} was moved to the next year after a long debate among the members.",
+    ]
+    paragraphs, size, number = [], len(head) + len(tail), 0
+    while size < HUGE_TEXT_BYTES - 300:
+        text = " ".join(s.format(number) for s in sentences)
+        paragraph = f"<p>{text}</p>\n".encode()
+        paragraphs.append(paragraph)
+        size += len(paragraph)
+        number += 1
+    body = head + b"".join(paragraphs) + tail
+    return body + b" " * (HUGE_TEXT_BYTES - len(body))
+
+
+HOSTILE = {
+    "no-charset": ("text/html", _unicode_page().encode("utf-8")),
+    # A real-world lie: a server default of ISO-8859-1 in front of UTF-8 pages.
+    "wrong-charset": ("text/html; charset=iso-8859-1", _unicode_page().encode("utf-8")),
+    "truncated": ("text/html; charset=utf-8", _truncated_page()),
+    "nul-bytes": ("text/html; charset=utf-8", _nul_page()),
+    "empty-200": ("text/html; charset=utf-8", b""),
+    "hostile-metadata": ("text/html; charset=utf-8", _metadata_page()),
+}
+
+
 @functools.cache
 def _gzip_bomb() -> bytes:
     """200 MiB of zeros, gzip-compressed to about 200 KiB."""
@@ -218,6 +358,24 @@ class Handler(BaseHTTPRequestHandler):
         elif case == "gzip-bomb":
             bomb = _gzip_bomb()
             self._send(200, bomb, {"Content-Type": "text/html", "Content-Encoding": "gzip"})
+        elif case in HOSTILE:
+            content_type, body = HOSTILE[case]
+            self._send(200, body, {"Content-Type": content_type})
+        elif case == "deep-nesting":
+            self._send(200, _deep_page(), {"Content-Type": "text/html; charset=utf-8"})
+        elif case == "huge-text":
+            self._send(200, _huge_page(), {"Content-Type": "text/html; charset=utf-8"})
+        elif case == "hostile-headers":  # NULs in headers; a Content-Type of 300 characters
+            headers = {
+                "Content-Type": "text/html; charset=utf-8; profile=" + "x" * 300,
+                "ETag": '"v1\0evil"',
+                "Last-Modified": "Mon, 01 Jan 2024 00:00:00\0 GMT",
+            }
+            self._send(200, _unicode_page().encode("utf-8"), headers)
+        elif case == "gzip-header-lie":  # says gzip, sends plain HTML
+            body = _unicode_page().encode("utf-8")
+            headers = {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"}
+            self._send(200, body, headers)
         else:
             self._send(404, b"no such case", {"Content-Type": "text/plain"})
 

@@ -7,6 +7,8 @@ never silently ignored.
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -36,6 +38,30 @@ def _seconds_or_zero(text: str) -> float:
     return 0.0 if text.strip() in {"0", "0s", "0.0"} else _seconds(text)
 
 
+def _networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``0``: none; ``1``: every address; else addresses or CIDR blocks, comma-separated."""
+    value = text.strip().lower()
+    if value in {"0", "false", "no", "off", ""}:
+        return ()
+    if value in {"1", "true", "yes", "on"}:
+        return (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in value.split(",") if p)
+
+
+def _caps(text: str) -> tuple[tuple[float, float], ...]:
+    """``1d=1h,7d=6h,*=1d``: below each age the longest interval; ``*`` for any older."""
+    caps = []
+    for part in text.split(","):
+        age, sep, cap = part.partition("=")
+        if not sep:
+            raise ValueError(f"not AGE=MAX: {part!r}")
+        below = math.inf if age.strip() == "*" else _seconds(age)
+        caps.append((below, _seconds(cap)))
+    if not caps or caps[-1][0] != math.inf:
+        caps.append((math.inf, caps[-1][1] if caps else 86400.0))
+    return tuple(sorted(caps))
+
+
 def _default_data_dir() -> str:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return str(Path(base) / "palimpsest")
@@ -52,7 +78,26 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("DB", str, None, "SQLAlchemy URL of the database (default: SQLite in DATA_DIR)"),
     Setting("DATA_DIR", str, None, "where the default SQLite file lives"),
-    Setting("DEFAULT_EVERY", _seconds, 1800.0, "check interval of a watch added without --every"),
+    Setting("DB_BUSY_TIMEOUT", _seconds, 30.0, "SQLite: how long a writer waits for another"),
+    Setting(
+        "RECORD_RETRY_FOR",
+        _seconds_or_zero,
+        600.0,
+        "keep retrying to record check results this long while the database is down or locked",
+    ),
+    Setting("SCHEDULE_FAST", _seconds, 600.0, "interval for a new or just-changed article"),
+    Setting(
+        "SCHEDULE_FAST_FOR", _seconds_or_zero, 6 * 3600.0, "a new article is checked fast this long"
+    ),
+    Setting("SCHEDULE_GROWTH", float, 1.5, "interval multiplier after each unchanged check"),
+    Setting("SCHEDULE_JITTER", float, 0.1, "random spread of the interval, as a fraction"),
+    Setting(
+        "SCHEDULE_CAPS",
+        _caps,
+        ((86400.0, 3600.0), (7 * 86400.0, 6 * 3600.0), (math.inf, 86400.0)),
+        "longest interval by article age: AGE=MAX pairs, * for any older",
+    ),
+    Setting("RETIRE_AFTER", _seconds_or_zero, 60 * 86400.0, "retire after this long unchanged"),
     Setting("TICK_SECONDS", float, 5.0, "how often the daemon looks for due watches"),
     Setting("BATCH_SIZE", int, 500, "the most due watches one tick claims"),
     Setting("LEASE_SECONDS", int, 600, "how long a claimed watch stays with its worker"),
@@ -64,7 +109,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CONCURRENCY_PER_DOMAIN", int, 2, "requests in flight to one domain"),
     Setting("DOWNLOAD_TIMEOUT", _seconds, 30.0, "give up on a response after this long"),
     Setting("RETRY_TIMES", int, 2, "retries of a 5xx answer or a time-out within one check"),
+    Setting(
+        "ALLOW_PRIVATE_NETWORKS",
+        _networks,
+        (),
+        "1 (or addresses, CIDRs) to fetch private, loopback and link-local addresses",
+    ),
     Setting("MAX_BODY_BYTES", int, 10 * 1024 * 1024, "larger bodies are refused (an error)"),
+    Setting("DOMAIN_BACKOFF_FIRST", _seconds, 60.0, "leave a failing site alone; doubles"),
+    Setting("DOMAIN_BACKOFF_MAX", _seconds, 6 * 3600.0, "the longest a failing site is left alone"),
     Setting("REMOVED_AFTER", int, 2, "404/410 answers in a row before an article is removed"),
     Setting("WEB_URL", str, None, "base URL of the web UI, for links to diffs in alerts"),
     Setting("ALERT_TICK_SECONDS", float, 10.0, "how often the daemon sends due alerts"),
@@ -84,7 +137,14 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 class Settings:
     db: str
     data_dir: str
-    default_every: float
+    db_busy_timeout: float
+    record_retry_for: float
+    schedule_fast: float
+    schedule_fast_for: float
+    schedule_growth: float
+    schedule_jitter: float
+    schedule_caps: tuple[tuple[float, float], ...]
+    retire_after: float
     tick_seconds: float
     batch_size: int
     lease_seconds: int
@@ -96,7 +156,10 @@ class Settings:
     concurrency_per_domain: int
     download_timeout: float
     retry_times: int
+    allow_private_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     max_body_bytes: int
+    domain_backoff_first: float
+    domain_backoff_max: float
     removed_after: int
     web_url: str | None
     alert_tick_seconds: float

@@ -15,6 +15,13 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+def watch_status(watch: Watch) -> str:
+    """ok, failing (its last check failed) or retired."""
+    if watch.retired_at is not None and not watch.active:
+        return "retired"
+    return "failing" if watch.failures_in_a_row else "ok"
+
+
 def watch_json(watch: Watch, versions: int) -> dict[str, Any]:
     return {
         "id": watch.id,
@@ -28,8 +35,14 @@ def watch_json(watch: Watch, versions: int) -> dict[str, Any]:
         "options": watch.options or {},
         "every_seconds": watch.every_seconds,
         "active": watch.active,
+        "status": watch_status(watch),
+        "pinned": watch.pinned,
         "created_at": iso(watch.created_at),
-        "next_check_at": iso(watch.next_check_at),
+        "next_check_at": iso(watch.next_check_at) if watch.active else None,
+        "interval_seconds": watch.interval_seconds,
+        "schedule": watch.schedule_reason or "first check",
+        "last_changed_at": iso(watch.last_changed_at),
+        "retired_at": iso(watch.retired_at),
         "last_checked_at": iso(watch.last_checked_at),
         "last_error": watch.last_error,
         "versions": versions,
@@ -76,23 +89,23 @@ def _short(moment: str | None) -> str:
 
 
 def watches_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(
-        "id", "url", "story", "every", "versions", "last checked", "next check", "last error"
-    )
+    columns = ("id", "url", "story", "status", "versions", "last checked", "next check", "why")
+    table = Table(*columns, "last error")
     table.columns[1].overflow = "fold"
     for row in rows:
-        every = row["every_seconds"]
         story = f"{row['relation']} of {row['related_to']}" if row["related_to"] else ""
         if row["state"] != "active":
             story = f"{story} ({row['state']})".strip()
+        status = row["status"] + (" (pinned)" if row["pinned"] else "")
         table.add_row(
             str(row["id"]),
             f"{row['url']} → {row['moved_to']}" if row["moved_to"] else row["url"],
             story,
-            format_duration(every) if every else "default",
+            status,
             str(row["versions"]),
             _short(row["last_checked_at"]),
             _short(row["next_check_at"]),
+            row["schedule"],
             row["last_error"] or "",
         )
     return table
@@ -199,3 +212,37 @@ def alerts_table(rows: list[dict[str, Any]]) -> Table:
             row["last_error"] or "",
         )
     return table
+
+
+def status_text(report: dict[str, Any]) -> str:
+    """``palimpsest status`` for people: one line a fact."""
+    alive = [w for w in report["workers"] if w["alive"]]
+    watches, checks = report["watches"], report["checks_last_hour"]
+    lines = [
+        f"workers: {len(alive)} alive"
+        + (f" ({', '.join(w['id'] for w in alive)})" if alive else "")
+        + f"; last tick {_short(report['last_tick_at'])}",
+        f"watches: {watches['active']} active, {watches['retired_or_paused']} retired; "
+        f"{watches['due']} due now, {watches['overdue']} overdue",
+    ]
+    oldest = report["oldest_overdue"]
+    if oldest:
+        lines.append(
+            f"oldest overdue: watch {oldest['id']} {oldest['url']}, "
+            f"{format_duration(oldest['late_seconds'] or 1)} late"
+        )
+    outcomes = ", ".join(f"{n} {k}" for k, n in checks.items() if k != "total")
+    total = f"checks in the last hour: {checks['total']}"
+    lines.append(f"{total} ({outcomes})" if outcomes else total)
+    for row in report["errors_by_domain"]:
+        lines.append(f"  errors at {row['domain']}: {row['errors']} (e.g. {row['example']})")
+    for row in report["domains_backing_off"]:
+        lines.append(
+            f"  backing off {row['domain']} until {_short(row['until'])} "
+            f"after {row['failures_in_a_row']} failures ({row['last_error']})"
+        )
+    alerts = report["alerts"]
+    lines.append(
+        f"alerts: {alerts['pending']} pending, {alerts['sent']} sent, {alerts['failed']} failed"
+    )
+    return "\n".join(lines)

@@ -55,6 +55,10 @@ _FREE_AT = re.compile(r'"isAccessibleForFree"\s*:\s*\[?\s*"?(\w+)', re.I)
 END_CHARS = 400  # how much text counts as "where the article ends"
 PART_TEXT, PART_EMPTY = 100, 20  # words: a not-free part that holds its text / holds nothing
 TAIL_WORDS = 60  # words at the end of the text tested for shuffled letters
+# Characters of element text that each search below reads at most: an element's text holds
+# its descendants', so 2,000 nested modals round 400 KB of text had 800 MB read and
+# normalised (a minute in one page's extraction, the extraction thread stalled meanwhile).
+EXAMINED_CHARS = 2_000_000
 
 # A piece of the page's text, with the boilerplate elements (nav, footer, modal…) it sits in.
 _Chunk = tuple[str, tuple[etree._Element, ...]]
@@ -115,7 +119,8 @@ def _declarations(tree, signals: list[Signal]) -> Iterator[tuple[bool, str, str 
                 if free is None:
                     continue
                 kind = node.get("@type", "?")
-                kind = ",".join(kind) if isinstance(kind, list) else str(kind)
+                # "@type": [null] or [1] failed the join, and with it the page's extraction.
+                kind = ",".join(map(str, kind)) if isinstance(kind, list) else str(kind)
                 yield free, f"JSON-LD {kind}", _selector(node.get("cssSelector"))
     for element in tree.xpath('//*[contains(@itemprop, "isAccessibleForFree")]'):
         free = _free_value(element.get("content") or element.get("href") or element.text_content())
@@ -133,9 +138,11 @@ def _load_json(raw: str):
     for attempt in (raw, _repaired(raw)):
         try:
             return json.loads(attempt, strict=False)
-        except ValueError as error:
+        except json.JSONDecodeError as error:
             if error.msg.startswith("Extra data"):  # a second object or stray text after one
                 return _load_json(attempt[: error.pos])
+        except ValueError:  # not a JSONDecodeError (no .msg): an int of over 4,300 digits
+            continue
         except RecursionError:
             return None
     return None
@@ -143,9 +150,23 @@ def _load_json(raw: str):
 
 def _repaired(raw: str) -> str:
     raw = re.sub(r"<!--|-->|(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>", "", raw)
-    raw = re.sub(r"/\*.*?\*/", "", raw, flags=re.S)
+    raw = _without_block_comments(raw)
     raw = re.sub(r"^\s*//.*$|(?<=[,{\[])[ \t]*//.*$", "", raw, flags=re.M)
     return re.sub(r",\s*([}\]])", r"\1", raw)
+
+
+def _without_block_comments(raw: str) -> str:
+    """``raw`` less its /* comments */ (an unclosed one stays), in linear time.
+
+    The regex this replaces rescanned to the end from every "/*" left open: a JSON-LD script
+    of 1 MB of "/* " took a quarter of an hour.
+    """
+    kept, at = [], 0
+    while (start := raw.find("/*", at)) >= 0 and (end := raw.find("*/", start + 2)) >= 0:
+        kept.append(raw[at:start])
+        at = end + 2
+    kept.append(raw[at:])
+    return "".join(kept)
 
 
 def _free_value(value) -> bool | None:
@@ -173,12 +194,13 @@ def _part_signals(tree, selectors: list[str], windows: list[tuple[str, str]]) ->
     for selector in selectors:
         try:
             found.update(dict.fromkeys(CSSSelector(selector, translator="html")(tree)))
-        except (SelectorError, ExpressionError):
+        except (SelectorError, ExpressionError, ValueError, etree.LxmlError):
+            # ValueError: a "\1" escape makes a control character, which lxml refuses in XPath.
             continue
     detail = ", ".join(dict.fromkeys(selectors))
     if not found:
         return [signal("paywalled_part:absent", detail)]
-    text = " ".join(" ".join(e.text_content().split()) for e in found)
+    text = " ".join(" ".join(text.split()) for _, text in _texts(found))
     windows.append(("the part declared not free", text[: 2 * END_CHARS] + " " + text[-END_CHARS:]))
     words = len(text.split())
     if PART_EMPTY <= words < PART_TEXT:
@@ -234,13 +256,12 @@ def _page_text_signals(tree, chunks: list[_Chunk]) -> list[Signal]:
     meter = find_phrase(METER, "".join(text for text, _ in chunks))
     if meter:
         signals.append(signal("meter_notice", repr(meter)))
-    for element in tree.xpath("//body//*[@class or @id or @role or @aria-modal]"):
-        if _is_modal(element):
-            text = element.text_content()
-            phrase = find_phrase(BLOCK, text)
-            if phrase and not find_phrase(METER, text):
-                signals.append(signal("paywall_modal", repr(phrase)))
-                break
+    modals = filter(_is_modal, tree.xpath("//body//*[@class or @id or @role or @aria-modal]"))
+    for _, text in _texts(modals):
+        phrase = find_phrase(BLOCK, text)
+        if phrase and not find_phrase(METER, text):
+            signals.append(signal("paywall_modal", repr(phrase)))
+            break
     return signals
 
 
@@ -253,11 +274,26 @@ def _scrambled(tree, article_text: str) -> str | None:
             break
     if looks_scrambled(" ".join(tail)):
         return "the end of the text"
-    for element in tree.xpath("//body//*[@class or @id]"):
-        marks = f"{element.get('class', '')} {element.get('id', '')}"
-        if _SCRAMBLED.search(marks) and looks_scrambled(element.text_content()):
+    marked = (
+        element
+        for element in tree.xpath("//body//*[@class or @id]")
+        if _SCRAMBLED.search(f"{element.get('class', '')} {element.get('id', '')}")
+    )
+    for element, text in _texts(marked):
+        if looks_scrambled(text):
             return f"<{element.tag} class={element.get('class', '')!r}>"
     return None
+
+
+def _texts(elements) -> Iterator[tuple[etree._Element, str]]:
+    """(element, its text) for ``elements`` until EXAMINED_CHARS characters have been read."""
+    budget = EXAMINED_CHARS
+    for element in elements:
+        text = element.text_content()
+        yield element, text
+        budget -= len(text)
+        if budget <= 0:
+            return
 
 
 def _page_chunks(tree) -> list[_Chunk]:

@@ -15,9 +15,10 @@ from functools import partial
 from importlib.metadata import version as package_version
 
 import trafilatura
-from lxml.html import HtmlElement
+from lxml import etree
+from lxml.html import HtmlElement, HTMLParser, fromstring
 from trafilatura.settings import Document
-from trafilatura.utils import load_html
+from trafilatura.utils import HTML_PARSER, load_html, repair_faulty_html
 
 from monitor.article import Article
 from monitor.check import Extraction
@@ -44,6 +45,38 @@ PROMPTS = (BLOCK_PHRASES, PROMPT_PHRASES, METER_PHRASES)
 PROMPT_MAX_WORDS = 40
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
+# A page is extracted up to its first MAX_TEXT_CHARS characters of text (scripts and styles
+# aside), and up to the element where the depths of its elements add up to MAX_NESTING_WORK;
+# the rest of the page is dropped before extraction. A 9 MB page of text took 7 s and 330 MB
+# in trafilatura (1,000,000 characters, some 150,000 words, is past any article: 1 s), and
+# trafilatura looks at every ancestor of every paragraph: 20,000 paragraphs 2,000 elements
+# deep took 13 s (1.2 s capped). On the 181 pages of bench/extraction.py they add up to 24,000
+# at most (nothing is cut). And while one page is extracted, every other page waits.
+MAX_TEXT_CHARS = 1_000_000
+MAX_NESTING_WORK = 5_000_000
+_NOT_TEXT = frozenset({"script", "style"})
+# The width of version.modified: a longer value is no date, and PostgreSQL refused it ("value
+# too long"), which failed the recording of the whole batch of results.
+MODIFIED_MAX = 64
+
+# libxml2 stops parsing at 256 nested elements or at a text node of 10 MB (an inline script)
+# and keeps what came before: the article after it was silently lost, a version holding the
+# navigation alone. Such a page is parsed again with huge_tree (2,048 levels, text nodes up
+# to 1 GB); a page nested deeper still is an UnreadablePage, recorded as an error.
+_HUGE_PARSER = HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    huge_tree=True,
+)
+
+
+class UnreadablePage(ValueError):
+    """HTML the parser gives up on part way: an error, rather than a version of a part."""
+
+
 _MODIFIED_XPATH = (
     '//meta[@property="article:modified_time" or @itemprop="dateModified"'
     ' or @name="last-modified"]/@content'
@@ -61,9 +94,10 @@ def extract_article(
 
     When the article's fingerprint equals ``known_fingerprint`` (the current version's), the
     paywall evidence and related pages are not looked for: nothing changed that they describe,
-    and they cost more than trafilatura itself on a typical page.
+    and they cost more than trafilatura itself on a typical page. Raises UnreadablePage for
+    HTML nested too deeply to parse.
     """
-    tree = load_html(html)
+    tree = load_page(html)
     signals, related = [], {}
     if tree is None:
         article = Article(title=None, text="", url=url)
@@ -92,6 +126,70 @@ def extract_article(
     )
 
 
+def load_page(html: str) -> HtmlElement | None:
+    """``html`` parsed as trafilatura does, whole (see _HUGE_PARSER) and capped (see
+    MAX_TEXT_CHARS); None for a page with nothing in it."""
+    tree = load_html(html)
+    if _gave_up(HTML_PARSER):
+        repaired = repair_faulty_html(html, html[:50].lower())
+        try:
+            tree = fromstring(repaired, parser=_HUGE_PARSER)
+        except ValueError:  # a str that declares its encoding (an XML prologue)
+            tree = fromstring(repaired.encode("utf-8", "surrogatepass"), parser=_HUGE_PARSER)
+        if reason := _gave_up(_HUGE_PARSER):
+            raise UnreadablePage(reason)
+    if tree is None:
+        return None
+    # lxml.html.fromstring returns the one element of a page that reads as a fragment: for
+    # '<iframe src=<!doctype html>…' an <iframe> inside <body>, which htmldate's cleaning
+    # then failed to drop (an AssertionError out of trafilatura). The whole document it is.
+    return _capped(tree.getroottree().getroot())
+
+
+def _gave_up(parser: HTMLParser) -> str | None:
+    """Why the last parse by ``parser`` stopped before the end of the page, if it did."""
+    for entry in parser.error_log:
+        if entry.type_name == "ERR_RESOURCE_LIMIT":
+            if "depth" in entry.message:
+                return "the HTML is nested too deeply to read (more than 2,048 levels)"
+            return f"the HTML is beyond the parser's limits: {' '.join(entry.message.split())}"
+    return None
+
+
+def _capped(tree: HtmlElement) -> HtmlElement:
+    """``tree`` less what follows MAX_TEXT_CHARS characters of text or MAX_NESTING_WORK."""
+    text_left, work_left, depth = MAX_TEXT_CHARS, MAX_NESTING_WORK, 0
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            work_left -= depth
+            text = element.text if element.tag not in _NOT_TEXT else None
+            if text and len(text) >= text_left:
+                element.text, text_left = text[:text_left], 0
+            elif text:
+                text_left -= len(text)
+            if text_left <= 0 or work_left <= 0:  # the page stops in this element's text
+                for child in list(element):
+                    element.remove(child)
+                element.tail = None
+                break
+        else:
+            depth -= 1
+            tail = element.tail
+            if tail and len(tail) >= text_left:  # the page stops in this element's tail
+                element.tail = tail[:text_left]
+                break
+            text_left -= len(tail or "")
+    else:
+        return tree
+    node = element  # what follows it goes
+    while (parent := node.getparent()) is not None:
+        for sibling in list(node.itersiblings()):
+            parent.remove(sibling)
+        node = parent
+    return tree
+
+
 def _article(
     tree: HtmlElement, url: str | None, selector: str | None, ignore: Sequence[str]
 ) -> Article:
@@ -104,17 +202,30 @@ def _article(
         title, text = _clean(document.title), (document.text or "").strip()
         byline, published = _clean(document.author), document.date
     if selector:
-        text = "\n".join(
-            " ".join(element.text_content().split()) for element in tree.cssselect(selector)
-        )
+        text = _selected_text(tree, selector)
     return Article(
         title=title,
         text=_without_headline(strip_noise(text, ignore), title),
         byline=byline,
         published=published,
-        modified=_clean(modified[0]) if modified else None,
+        modified=_modified(modified),
         url=url,
     )
+
+
+def _selected_text(tree: HtmlElement, selector: str) -> str:
+    """The text of the elements ``selector`` matches, one line each, MAX_TEXT_CHARS at most.
+
+    A match inside a match repeats its text: with "div", 500 nested <div>s around 216 KB of
+    text made an article of 108 MB (1.7 GB of memory); 2,000 of them, an out-of-memory crash.
+    """
+    lines, left = [], MAX_TEXT_CHARS
+    for element in tree.cssselect(selector):
+        if left <= 0:
+            break
+        lines.append(" ".join(element.text_content().split())[:left])
+        left -= len(lines[-1]) + 1
+    return "\n".join(lines)
 
 
 def _bare_extraction(tree: HtmlElement, url: str | None) -> Document | None:
@@ -168,6 +279,11 @@ def _without_headline(text: str, title: str | None) -> str:
     if title and normalise_text(first) == normalise_text(title):
         return rest.strip()
     return text
+
+
+def _modified(values: list[str]) -> str | None:
+    value = _clean(values[0]) if values else None
+    return value if value is None or len(value) <= MODIFIED_MAX else None
 
 
 def _clean(value: str | None) -> str | None:

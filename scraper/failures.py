@@ -5,6 +5,8 @@
 'timed out'
 >>> describe(IgnoreRequest("max redirections reached"))
 'too many redirects'
+>>> describe(IgnoreRequest("refused: 127.0.0.1 is a loopback address"))
+'refused: 127.0.0.1 is a loopback address'
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ _SENTENCES: tuple[tuple[type[BaseException], str], ...] = (
     (DownloadFailedError, "the connection closed before a complete answer"),
 )
 
+# The message of a refusal by scraper.guard ("refused: <host> is <reason>") is kept whole:
+# it names the host, which could otherwise contain one of the needles below.
+REFUSED = "refused: "
+
 # Messages of IgnoreRequest raised by Scrapy's middlewares, and what they mean.
 _IGNORED: tuple[tuple[str, str], ...] = (
     ("robots.txt", "forbidden by robots.txt"),
@@ -51,6 +57,8 @@ def describe_failure(failure: Failure) -> str:
 def describe(error: BaseException) -> str:
     message = " ".join(str(error).split())
     if isinstance(error, IgnoreRequest):
+        if message.startswith(REFUSED):
+            return message
         for needle, sentence in _IGNORED:
             if needle.lower() in message.lower():
                 return sentence

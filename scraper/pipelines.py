@@ -14,6 +14,7 @@ crawl closes.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -22,9 +23,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from monitor.blocked import blocked_reason
-from monitor.check import BLOCKED, NEW_VERSION, UNCHANGED, CheckResult, Extraction
+from monitor.check import BLOCKED, ERROR, NEW_VERSION, UNCHANGED, CheckResult, Extraction
 from monitor.paywall import decide
-from scraper.extract import extract_article
+from scraper.extract import UnreadablePage, extract_article
+
+log = logging.getLogger(__name__)
 
 Recorder = Callable[[list[CheckResult]], object]
 
@@ -34,15 +37,30 @@ EXTRACTION = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
 
 
 def judge_page(html: str, result: CheckResult) -> None:
-    """Extract ``html`` into ``result``: blocked, unchanged, or a candidate new version."""
+    """Extract ``html`` into ``result``: blocked, unchanged, a candidate new version, or an
+    error when the page cannot be read (a check always ends in a recorded outcome)."""
     options = result.target.options
-    extraction = extract_article(
-        html,
-        result.final_url,
-        options.get("selector"),
-        options.get("ignore", ()),
-        known_fingerprint=result.target.latest_fingerprint,
-    )
+    try:
+        extraction = extract_article(
+            html,
+            result.final_url,
+            options.get("selector"),
+            options.get("ignore", ()),
+            known_fingerprint=result.target.latest_fingerprint,
+        )
+    except UnreadablePage as exc:
+        result.outcome, result.error, result.body = ERROR, str(exc), None
+        return
+    except Exception as exc:
+        # A bug of ours or of trafilatura on a hostile page: before this, the item was lost
+        # with a traceback in the log and the watch left leased, with no snapshot at all.
+        log.exception("extraction failed for %s", result.final_url)
+        message = " ".join(str(exc).replace("\0", " ").split())[:200]
+        result.outcome, result.body = ERROR, None
+        result.error = f"extraction failed: {type(exc).__name__}" + (
+            f": {message}" if message else ""
+        )
+        return
     article = extraction.article
     reason = blocked_reason(result.http_status, article.title, article.text)
     if reason is not None:

@@ -13,7 +13,7 @@ more of the story than a gated article page, that is paywall evidence.
 
 from __future__ import annotations
 
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
@@ -33,6 +33,9 @@ _PLACES: tuple[tuple[str, str], ...] = (
 )
 
 MAX_RELATED = 6
+# A DNS name has at most 253 characters. A longer host:port made a related watch whose domain
+# column (255 wide) PostgreSQL refused, and the whole batch of check results with it.
+MAX_HOST_CHARS = 253
 
 
 def discover_related(tree: etree._Element, page_url: str) -> dict[str, str]:
@@ -41,8 +44,13 @@ def discover_related(tree: etree._Element, page_url: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for relation, xpath in _PLACES:
         for href in tree.xpath(xpath):
-            url = urldefrag(urljoin(page_url, str(href).strip())).url
-            if url.startswith(("http://", "https://")) and url != own and url not in found:
+            try:
+                url = urldefrag(urljoin(page_url, str(href).strip())).url
+            except ValueError:  # "http://[::1": urlsplit raises, and extraction failed with it
+                continue
+            if not url.startswith(("http://", "https://")) or url == own or url in found:
+                continue
+            if len(urlsplit(url).netloc.rpartition("@")[2]) <= MAX_HOST_CHARS:
                 found[url] = relation
             if len(found) >= MAX_RELATED:
                 return found

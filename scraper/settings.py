@@ -45,6 +45,8 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
             "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
         },
         "DOWNLOADER_MIDDLEWARES": {
+            # Before RobotsTxtMiddleware (100); redirect hops come back through it too.
+            "scraper.guard.PrivateNetworkGuard": 60,
             "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
             "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
             "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
@@ -59,4 +61,5 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
             "scraper.pipelines.RecordPipeline": 900,
         },
         "PALIMPSEST_RECORD_BATCH": 200,
+        "PALIMPSEST_ALLOW_PRIVATE_NETWORKS": settings.allow_private_networks,
     }

@@ -50,10 +50,13 @@ def test_an_unknown_setting_stops_startup(sqlite_cli):
     assert "unknown setting PALIMPSEST_DOWNLOAD_DELAI" in one_error_line(result)
 
 
-def test_an_unreachable_database_is_one_line():
-    result = Cli("postgresql+psycopg://nobody@127.0.0.1:1/none")("list", ok=False)
+def test_an_unreachable_database_is_one_line_without_its_password():
+    result = Cli("postgresql+psycopg://nobody:s3cretpw@127.0.0.1:1/none")("list", ok=False)
     assert result.returncode == 1
     assert "database unavailable" in one_error_line(result)
+    assert "s3cretpw" not in result.stderr + result.stdout
+    wrong = Cli("postgresql+psycopg://nobody:s3cretpw@127.0.0.1:5432/none")("list", ok=False)
+    assert "database unavailable" in one_error_line(wrong) and "s3cretpw" not in wrong.stderr
 
 
 def test_diffing_a_watch_with_one_version_says_so(sqlite_cli, site):

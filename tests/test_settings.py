@@ -25,9 +25,13 @@ def test_defaults_put_the_database_in_the_data_dir():
 
 
 def test_environment_and_overrides():
-    env = {"PALIMPSEST_DB": "sqlite:///a.db", "PALIMPSEST_DEFAULT_EVERY": "2h"}
+    env = {"PALIMPSEST_DB": "sqlite:///a.db", "PALIMPSEST_SCHEDULE_FAST": "2h"}
     settings = Settings.load(env, db="sqlite:///b.db")
-    assert (settings.db, settings.default_every) == ("sqlite:///b.db", 7200)
+    assert (settings.db, settings.schedule_fast) == ("sqlite:///b.db", 7200)
+    caps = Settings.load({"PALIMPSEST_SCHEDULE_CAPS": "12h=30m,*=2h"}).schedule_caps
+    assert caps == ((43200, 1800), (float("inf"), 7200))
+    with pytest.raises(UsageError, match="PALIMPSEST_SCHEDULE_CAPS"):
+        Settings.load({"PALIMPSEST_SCHEDULE_CAPS": "12h"})
     assert Settings.load({"PALIMPSEST_DOWNLOAD_DELAY": "0"}).download_delay == 0
 
 

@@ -9,25 +9,19 @@ from sqlalchemy import func, select
 
 from db import reading
 from db.blobs import unpack
-from db.engine import make_engine, migrate, session_factory
 from db.models import Blob, Snapshot, Version
 from db.recording import record_results
 from db.watches import add_watch, claim_due, find_watch, remove_watch
 from monitor.article import Article
 from monitor.check import NEW_VERSION, NOT_MODIFIED, UNCHANGED, CheckResult, Extraction
 from monitor.fingerprint import raw_hash, text_fingerprint
+from monitor.schedule import Policy
 from palimpsest.errors import InvalidURL, UnknownWatch
+
+POLICY = Policy()
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
-
-
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    migrate(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def fetched(target, body: bytes, article: Article | None, at: datetime) -> CheckResult:
@@ -90,7 +84,7 @@ def test_results_become_versions_change_events_and_deduplicated_blobs(sessions):
         targets = {t.watch_id: t for t in claim_due(s, "w", T0, 10, LEASE)}
     with sessions.begin() as s:
         record_results(
-            s, [fetched(targets[a], page, v1, T0), fetched(targets[b], page, v1, T0)], T0, 900
+            s, [fetched(targets[a], page, v1, T0), fetched(targets[b], page, v1, T0)], T0, POLICY
         )
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Blob)) == 1, "one blob for one body"
@@ -108,14 +102,14 @@ def test_results_become_versions_change_events_and_deduplicated_blobs(sessions):
     assert target.latest_fingerprint == text_fingerprint(v1.text, v1.title)
     not_modified = CheckResult(target=target, fetched_at=t1, outcome=NOT_MODIFIED, http_status=304)
     with sessions.begin() as s:
-        record_results(s, [not_modified], t1, 900)
+        record_results(s, [not_modified], t1, POLICY)
 
     t2 = T0 + timedelta(minutes=2)
     with sessions.begin() as s:
         target = claim_due(s, "w", t2, 10, LEASE)[0]
         same_article = fetched(target, page + b"<!-- ad 42 -->", v1, t2)
         edited = fetched(target, page + b"<!-- edit -->", v2, t2 + timedelta(seconds=1))
-        recorded = record_results(s, [same_article, edited], t2, 900)
+        recorded = record_results(s, [same_article, edited], t2, POLICY)
     assert [r.outcome for r in recorded] == [UNCHANGED, NEW_VERSION]
 
     with sessions() as s:
@@ -138,7 +132,7 @@ def test_removing_a_watch_removes_its_history(sessions):
         watch_id = add_watch(s, "https://example.com/gone", T0)[0].id
     with sessions.begin() as s:
         target = claim_due(s, "w", T0, 10, LEASE)[0]
-        record_results(s, [fetched(target, page, Article("T", "text"), T0)], T0, 900)
+        record_results(s, [fetched(target, page, Article("T", "text"), T0)], T0, POLICY)
     with sessions.begin() as s:
         remove_watch(s, str(watch_id))
     with sessions() as s:
@@ -156,7 +150,8 @@ def test_a_watch_removed_while_checked_leaves_no_rows_and_no_blob(sessions):
     with sessions.begin() as s:
         remove_watch(s, str(watch_id))
     with sessions.begin() as s:
-        record_results(s, [fetched(target, b"<html>late</html>", Article("T", "x"), T0)], T0, 900)
+        late = fetched(target, b"<html>late</html>", Article("T", "x"), T0)
+        record_results(s, [late], T0, POLICY)
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Blob)) == 0
         assert s.scalar(select(func.count()).select_from(Snapshot)) == 0
