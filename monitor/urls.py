@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from palimpsest.errors import InvalidURL
 
+MAX_HOST = 253  # the longest DNS name
+
 
 def check_url(url: str) -> str:
     """Return ``url`` stripped of surrounding space, or raise InvalidURL saying why."""
@@ -29,6 +31,8 @@ def check_url(url: str) -> str:
         raise InvalidURL(f"invalid URL {url!r}: only http and https can be watched")
     if not parts.hostname or any(c.isspace() for c in candidate):
         raise InvalidURL(f"invalid URL {url!r}: it needs a host name and no spaces")
+    if len(parts.hostname) > MAX_HOST:
+        raise InvalidURL(f"invalid URL {url[:80]!r}…: its host name is over {MAX_HOST} characters")
     del port
     return candidate
 

@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
+
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -36,6 +39,8 @@ _SENTENCES: tuple[tuple[type[BaseException], str], ...] = (
     (DownloadCancelledError, "the download was cancelled"),
     (UnsupportedURLSchemeError, "unsupported URL scheme"),
     (DownloadFailedError, "the connection closed before a complete answer"),
+    (gzip.BadGzipFile, "the body is not the gzip its Content-Encoding says"),
+    (zlib.error, "the body does not decompress as its Content-Encoding says"),
 )
 
 # The message of a refusal by scraper.guard ("refused: <host> is <reason>") is kept whole:

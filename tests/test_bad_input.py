@@ -30,6 +30,7 @@ def one_error_line(result) -> str:
         (("add", "not a url"), 2, "invalid URL 'not a url'"),
         (("add", "ftp://example.com/file"), 2, "only http and https"),
         (("add", "http://"), 2, "needs a host name"),
+        (("add", f"https://{'a' * 300}.com/"), 2, "host name is over 253 characters"),
         (("add", "https://example.com/x", "--every", "soon"), 2, "bad duration 'soon'"),
         (("add", "https://example.com/x", "--every", "0s"), 2, "more than zero"),
         (("history", "42"), 1, "no watch '42'"),

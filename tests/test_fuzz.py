@@ -18,6 +18,7 @@ import json
 import os
 import re
 import string
+from urllib.parse import urlsplit
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -39,7 +40,7 @@ from monitor.paywall import (
 from palimpsest.localsite import CYRILLIC_PAGE, _unicode_page
 from scraper.evidence import page_signals
 from scraper.extract import UnreadablePage, extract_article, load_page
-from scraper.related import MAX_RELATED, discover_related
+from scraper.related import MAX_HOST_CHARS, MAX_RELATED, discover_related
 from scraper.spider import _page_text, _wall
 from tests.articles import story_page
 from tests.scenarios import full, gated, metered
@@ -334,6 +335,7 @@ def check_related(related: dict[str, str] | tuple) -> None:
     for url, relation in pairs:
         assert isinstance(url, str) and url.startswith(("http://", "https://")), url
         assert relation in ("canonical", "amp", "og:url", "print", "feed") and no_nul(url)
+        assert len(urlsplit(url).netloc.rpartition("@")[2]) <= MAX_HOST_CHARS  # fits watch.domain
 
 
 @fuzz_settings(2000)
