@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
@@ -152,44 +153,53 @@ def test_sigkill_at_random_moments_loses_nothing_and_leaves_a_consistent_databas
     assert stuck == [], f"watches still leased: {stuck}"
 
 
-@pytest.mark.backends("sqlite")  # PostgreSQL's case is the server going away (next test)
-def test_a_database_locked_by_another_process_delays_writes_but_loses_none(
-    cli, site, db_url, tmp_path
-):
-    prefix = f"lock{uuid.uuid4().hex[:6]}"
-    pages = [site.publish(f"{prefix}-{n}", story_page(), noise="1") for n in range(4)]
-    for url in pages:
-        cli("add", url, "--every", "1s")
-    slow = site.url(f"/case/slow?{prefix}")  # 5 s: a batch with it lasts 5 s
-    cli("add", slow, "--every", "1s")
-    daemon = Daemon(db_url, tmp_path / "daemon.log", PALIMPSEST_DB_BUSY_TIMEOUT="0.5s")
-    daemon.start()
+def survive_outage(cli, site, db_url, tmp_path, outage, **env) -> None:
+    """Run a daemon over four pages and a 5 s one (a batch lasts 5 s), cause ``outage`` (a
+    context manager) mid-batch, and check the batch was recorded once the database was back,
+    the daemon said so, went on, and exits 0."""
+    prefix = f"out{uuid.uuid4().hex[:6]}"
+    for n in range(4):
+        cli("add", site.publish(f"{prefix}-{n}", story_page(), noise="1"), "--every", "1s")
+    cli("add", site.url(f"/case/slow?{prefix}"), "--every", "1s")
+    daemon = Daemon(db_url, tmp_path / "daemon.log", **env).start()
     try:
-        path = f"/{prefix}-0"
-        wait_for(lambda: site.hits(path) >= 2, 30, "a second batch under way")
-        locked_at = datetime.now(UTC)
-        holder = sqlite3.connect(make_url(db_url).database)
-        holder.execute("BEGIN EXCLUSIVE")
-        time.sleep(8)  # the batch ends (with the slow page) while the file is locked
-        holder.rollback()
-        holder.close()
-        released_at = datetime.now(UTC)
+        wait_for(lambda: site.hits(f"/{prefix}-0") >= 2, 30, "a second batch under way")
+        began = datetime.now(UTC)
+        with outage():
+            time.sleep(7)  # the batch ends while the database cannot be written
+        ended = datetime.now(UTC)
         wait_for(
-            lambda: rows(db_url, select(Snapshot).where(Snapshot.fetched_at > released_at)),
-            30,
-            "checks recorded after the lock",
+            lambda: rows(db_url, select(Snapshot).where(Snapshot.fetched_at > ended)),
+            60,
+            "checks recorded after the outage",
         )
     finally:
         assert daemon.stop() == 0
     log = daemon.log.read_text()
     assert "could not record" in log and "retrying in" in log, log
-    during = rows(
-        db_url,
-        select(Snapshot).where(Snapshot.fetched_at > locked_at, Snapshot.fetched_at < released_at),
-    )
-    assert during, "the checks fetched while the file was locked were recorded once it was free"
     assert "Traceback" not in log, log
+    during = rows(
+        db_url, select(Snapshot).where(Snapshot.fetched_at > began, Snapshot.fetched_at < ended)
+    )
+    assert during, "the checks fetched during the outage were recorded after it"
     assert_consistent(db_url, every=1.0)
+
+
+@pytest.mark.backends("sqlite")  # PostgreSQL's case is the server going away (next test)
+def test_a_database_locked_by_another_process_delays_writes_but_loses_none(
+    cli, site, db_url, tmp_path
+):
+    @contextmanager
+    def locked():
+        holder = sqlite3.connect(make_url(db_url).database)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            holder.rollback()
+            holder.close()
+
+    survive_outage(cli, site, db_url, tmp_path, locked, PALIMPSEST_DB_BUSY_TIMEOUT="0.5s")
 
 
 def pg_cluster(action: str) -> None:
@@ -204,38 +214,16 @@ def pg_cluster(action: str) -> None:
 
 @pytest.mark.backends("postgresql")
 def test_postgresql_stopped_for_seconds_mid_run_loses_no_check(cli, site, db_url, tmp_path):
-    prefix = f"pg{uuid.uuid4().hex[:6]}"
-    for n in range(4):
-        cli("add", site.publish(f"{prefix}-{n}", story_page(), noise="1"), "--every", "1s")
-    cli("add", site.url(f"/case/slow?{prefix}"), "--every", "1s")
-    daemon = Daemon(db_url, tmp_path / "daemon.log")
-    daemon.start()
-    try:
-        wait_for(lambda: site.hits(f"/{prefix}-0") >= 2, 30, "a second batch under way")
-        stopped_at = datetime.now(UTC)
+    @contextmanager
+    def server_down():
         pg_cluster("stop")
         try:
-            time.sleep(7)  # the batch ends while the server is down
+            yield
         finally:
             pg_cluster("start")
-        wait_for(_pg_up, 30, "PostgreSQL back")
-        back_at = datetime.now(UTC)
-        wait_for(
-            lambda: rows(db_url, select(Snapshot).where(Snapshot.fetched_at > back_at)),
-            60,
-            "checks recorded after the restart",
-        )
-    finally:
-        assert daemon.stop() == 0
-    log = daemon.log.read_text()
-    assert "could not record" in log, log
-    during = rows(
-        db_url,
-        select(Snapshot).where(Snapshot.fetched_at > stopped_at, Snapshot.fetched_at < back_at),
-    )
-    assert during, "the checks fetched while the server was down were recorded after"
-    assert "Traceback" not in log, log
-    assert_consistent(db_url, every=1.0)
+            wait_for(_pg_up, 30, "PostgreSQL back")
+
+    survive_outage(cli, site, db_url, tmp_path, server_down)
 
 
 def _pg_up() -> bool:
