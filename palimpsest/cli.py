@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
         pin = sub.add_parser(name, help=about)
         pin.add_argument("watch", help="id or URL")
 
+    web = sub.add_parser("web", help="serve the JSON API (/api/v1), /healthz and /metrics")
+    web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    web.add_argument("--port", type=int, default=8080)
+
     status = sub.add_parser("status", help="the service's health: workers, queue, errors")
     status.add_argument("--json", action="store_true")
 
@@ -375,6 +379,17 @@ def pin_command(app, args) -> int:
             watch.active, watch.retired_at, watch.next_check_at = True, None, utcnow()
             watch.schedule_reason = "pinned: back from retirement"
         print(f"watch {watch.id} {'pinned' if watch.pinned else 'unpinned'}")
+    return 0
+
+
+@command("web")
+def web_command(app, args) -> int:
+    import uvicorn
+
+    from palimpsest.web.api import create_app
+
+    print(f"serving http://{args.host}:{args.port}/api/v1/watches", flush=True)
+    uvicorn.run(create_app(app), host=args.host, port=args.port, log_level="warning")
     return 0
 
 

@@ -1,0 +1,187 @@
+"""The read side of the JSON API under ``/api/v1``, ``/healthz`` and ``/metrics``.
+
+Every answer is JSON (or Prometheus text for ``/metrics``); a mistake is a 4xx with
+``{"error": "…"}``, one line, as on the command line. The rows are the CLI's ``--json``
+rows (``palimpsest.views``), so both speak the same shapes. The OpenAPI document is at
+``/api/v1/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy import func, select
+
+from db.models import Alert, Blob, Change, Snapshot, Watch
+from db.reading import as_view, changes, parse_time, version, version_counts, versions
+from db.watches import find_watch, list_watches
+from monitor.compare import KINDS
+from monitor.versiondiff import compare_versions, diff_json
+from palimpsest.app import App, utcnow
+from palimpsest.errors import NotFound, PalimpsestError
+from palimpsest.views import change_json, version_json, watch_json
+
+PREFIX = "/api/v1"
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+def create_app(app: App) -> FastAPI:
+    api = FastAPI(
+        title="Palimpsest",
+        summary="Watch news articles change: watches, versions, change events, diffs.",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @api.exception_handler(PalimpsestError)
+    async def palimpsest_error(_request: Request, exc: PalimpsestError) -> JSONResponse:
+        status = 404 if isinstance(exc, NotFound) else 400
+        return JSONResponse({"error": str(exc)}, status_code=status)
+
+    @api.exception_handler(RequestValidationError)
+    async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"error": "; ".join(problems)}, status_code=422)
+
+    @api.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        with app.sessions() as session:
+            session.execute(select(1))
+        return {"status": "ok"}
+
+    @api.get(f"{PREFIX}/watches")
+    def list_watches_(
+        tag: str | None = None,
+        domain: str | None = None,
+        status: str | None = None,
+        q: Annotated[str | None, Query(description="part of the URL")] = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> list[dict[str, Any]]:
+        with app.sessions() as session:
+            rows = list_watches(session)
+            counts = version_counts(session, [w.id for w in rows])
+            found = [watch_json(w, counts.get(w.id, 0)) for w in rows]
+        found = [
+            w
+            for w in found
+            if (tag is None or tag in w["tags"])
+            and (domain is None or domain in w["url"])
+            and (status is None or w["status"] == status)
+            and (q is None or q.lower() in w["url"].lower())
+        ]
+        return found[offset : offset + limit]
+
+    @api.get(f"{PREFIX}/watches/{{watch_id}}")
+    def get_watch(watch_id: int) -> dict[str, Any]:
+        with app.sessions() as session:
+            watch = find_watch(session, watch_id)
+            return watch_json(watch, version_counts(session, [watch.id]).get(watch.id, 0))
+
+    @api.get(f"{PREFIX}/watches/{{watch_id}}/versions")
+    def list_versions(watch_id: int) -> list[dict[str, Any]]:
+        with app.sessions() as session:
+            watch = find_watch(session, watch_id)
+            return [version_json(v) for v in versions(session, watch.id)]
+
+    @api.get(f"{PREFIX}/watches/{{watch_id}}/versions/{{seq}}")
+    def get_version(watch_id: int, seq: int) -> dict[str, Any]:
+        with app.sessions() as session:
+            found = version(session, find_watch(session, watch_id).id, seq)
+            return version_json(found) | {"text": found.text}
+
+    @api.get(
+        f"{PREFIX}/watches/{{watch_id}}/versions/{{seq}}/html",
+        response_class=Response,
+        responses={200: {"content": {"text/html": {}}}},
+    )
+    def get_version_html(watch_id: int, seq: int) -> Response:
+        from db.blobs import unpack
+
+        with app.sessions() as session:
+            found = version(session, find_watch(session, watch_id).id, seq)
+            blob = session.get(Blob, found.blob_sha256) if found.blob_sha256 else None
+            if blob is None:
+                raise NotFound(f"version {seq} of watch {watch_id} has no archived HTML")
+            body = unpack(blob.compression, blob.data)
+        # The archived page is someone else's markup: never let it run as ours.
+        headers = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
+        return Response(body, media_type="text/html", headers=headers)
+
+    @api.get(f"{PREFIX}/watches/{{watch_id}}/diff")
+    def get_diff(
+        watch_id: int,
+        from_: Annotated[int, Query(alias="from", ge=1)],
+        to: Annotated[int, Query(ge=1)],
+    ) -> dict[str, Any]:
+        with app.sessions() as session:
+            watch = find_watch(session, watch_id)
+            old, new = version(session, watch.id, from_), version(session, watch.id, to)
+            return diff_json(compare_versions(as_view(old), as_view(new)))
+
+    @api.get(f"{PREFIX}/changes")
+    def list_changes(
+        watch: int | None = None,
+        kind: str | None = None,
+        since: str | None = None,
+        limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> list[dict[str, Any]]:
+        if kind is not None and kind not in KINDS:
+            raise PalimpsestError(f"unknown change kind {kind!r} (known: {', '.join(KINDS)})")
+        moment = parse_time(since) if since else None
+        with app.sessions() as session:
+            watch_id = find_watch(session, watch).id if watch is not None else None
+            rows = [change_json(*row) for row in changes(session, watch_id, moment)]
+        rows = [r for r in reversed(rows) if kind is None or kind in r["kinds"]]
+        return rows[offset : offset + limit]
+
+    @api.get("/metrics", response_class=PlainTextResponse)
+    def metrics() -> str:
+        return prometheus_text(app)
+
+    return api
+
+
+def prometheus_text(app: App) -> str:
+    """Counters and gauges in Prometheus' text format."""
+    now = utcnow()
+    with app.sessions() as session:
+        outcomes = session.execute(
+            select(Snapshot.outcome, func.count()).group_by(Snapshot.outcome)
+        ).all()
+        kinds: dict[str, int] = {}
+        for (found,) in session.execute(select(Change.kinds)):
+            for kind in found:
+                kinds[kind] = kinds.get(kind, 0) + 1
+        alerts = session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
+        oldest_due = session.scalar(
+            select(func.min(Watch.next_check_at)).where(
+                Watch.active.is_(True), Watch.next_check_at <= now
+            )
+        )
+        active = session.scalar(select(func.count()).where(Watch.active.is_(True)))
+    lag = (now - oldest_due).total_seconds() if oldest_due else 0.0
+    lines = [
+        "# HELP palimpsest_checks_total Checks recorded, by outcome.",
+        "# TYPE palimpsest_checks_total counter",
+        *(f'palimpsest_checks_total{{outcome="{o}"}} {n}' for o, n in sorted(outcomes)),
+        "# HELP palimpsest_changes_total Change events, by kind.",
+        "# TYPE palimpsest_changes_total counter",
+        *(f'palimpsest_changes_total{{kind="{k}"}} {n}' for k, n in sorted(kinds.items())),
+        "# HELP palimpsest_alerts Alerts in the outbox, by status.",
+        "# TYPE palimpsest_alerts gauge",
+        *(f'palimpsest_alerts{{status="{s}"}} {n}' for s, n in sorted(alerts)),
+        "# HELP palimpsest_watches_active Watches being checked.",
+        "# TYPE palimpsest_watches_active gauge",
+        f"palimpsest_watches_active {active}",
+        "# HELP palimpsest_queue_lag_seconds How late the most overdue watch is.",
+        "# TYPE palimpsest_queue_lag_seconds gauge",
+        f"palimpsest_queue_lag_seconds {lag:.1f}",
+    ]
+    return "\n".join(lines) + "\n"
