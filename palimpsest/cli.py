@@ -180,19 +180,21 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 @command("add")
 def add_command(app, args) -> int:
-    from db.watches import add_watch
-    from monitor.addresses import check_url_address
-    from monitor.durations import parse_duration
-    from palimpsest.app import utcnow
-    from palimpsest.watch_options import watch_options
+    from palimpsest.watching import add_requested_watch
 
-    check_url_address(args.url, app.settings.allow_private_networks)  # a literal private IP
-    every = parse_duration(args.every).total_seconds() if args.every else None
-    options = watch_options(selector=args.selector, ignore=args.ignore, related=args.related)
     with app.sessions.begin() as session:
-        watch, created = add_watch(session, args.url, utcnow(), every, args.tag, options)
-        if created:
-            watch.pinned, watch.obey_robots = args.pin, args.obey_robots
+        watch, _created = add_requested_watch(
+            session,
+            app.settings,
+            args.url,
+            every=args.every,
+            tags=args.tag,
+            selector=args.selector,
+            ignore=args.ignore,
+            related=args.related,
+            pin=args.pin,
+            obey_robots=args.obey_robots,
+        )
         print(watch.id)
     return 0
 

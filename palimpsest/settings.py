@@ -119,6 +119,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DOMAIN_BACKOFF_FIRST", _seconds, 60.0, "leave a failing site alone; doubles"),
     Setting("DOMAIN_BACKOFF_MAX", _seconds, 6 * 3600.0, "the longest a failing site is left alone"),
     Setting("REMOVED_AFTER", int, 2, "404/410 answers in a row before an article is removed"),
+    Setting("API_TOKEN", str, None, "bearer token the API's writes require (unset: no writes)"),
     Setting("WEB_URL", str, None, "base URL of the web UI, for links to diffs in alerts"),
     Setting("ALERT_TICK_SECONDS", float, 10.0, "how often the daemon sends due alerts"),
     Setting("ALERT_RETRY_FIRST", _seconds, 30.0, "wait before retrying a failed alert; doubles"),
@@ -161,6 +162,7 @@ class Settings:
     domain_backoff_first: float
     domain_backoff_max: float
     removed_after: int
+    api_token: str | None
     web_url: str | None
     alert_tick_seconds: float
     alert_retry_first: float

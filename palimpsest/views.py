@@ -16,9 +16,9 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def watch_status(watch: Watch) -> str:
-    """ok, failing (its last check failed) or retired."""
-    if watch.retired_at is not None and not watch.active:
-        return "retired"
+    """ok, failing (its last check failed), paused or retired."""
+    if not watch.active:
+        return "retired" if watch.retired_at is not None else "paused"
     return "failing" if watch.failures_in_a_row else "ok"
 
 

@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -26,12 +27,29 @@ def get(url: str) -> tuple[int, str, str]:
         return e.code, e.headers["Content-Type"], e.read().decode()
 
 
-@pytest.fixture
-def web(db_url) -> Iterator[str]:
+TOKEN = "t0ken-for-tests"
+
+
+def request(method: str, url: str, body=None, token: str | None = TOKEN, raw: bytes | None = None):
+    """Status and parsed JSON (or None) of a request with a JSON body and a bearer token."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            text = r.read().decode()
+            return r.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode())
+
+
+def serve(db_url: str, **env: str) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "palimpsest.cli", "--db", db_url, "web", "--port", str(port)],
-        env=cli_env(),
+        env=cli_env(**env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -51,6 +69,11 @@ def web(db_url) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture
+def web(db_url) -> Iterator[str]:
+    yield from serve(db_url, PALIMPSEST_API_TOKEN=TOKEN)
 
 
 def test_the_api_reads_watches_versions_changes_and_diffs(cli, site, web):
@@ -102,3 +125,54 @@ def test_bad_requests_get_a_4xx_with_a_json_error(web, path, status, message):
     got, kind, body = get(web + path)
     assert (got, kind) == (status, "application/json")
     assert message in json.loads(body)["error"]
+
+
+def test_writes_need_the_token_and_manage_watches_and_channels(web, site):
+    url = site.publish(f"api-w-{uuid.uuid4().hex[:8]}", story_page())
+    new = {"url": url, "tags": ["politics"], "every": "15m"}
+    assert request("POST", f"{web}/api/v1/watches", new, token=None)[0] == 401
+    assert request("POST", f"{web}/api/v1/watches", new, token="wrong")[0] == 401
+    status, watch = request("POST", f"{web}/api/v1/watches", new)
+    assert status == 201 and (watch["url"], watch["every_seconds"]) == (url, 900)
+    assert request("POST", f"{web}/api/v1/watches", new)[0] == 200, "the same URL again"
+    status, error = request("POST", f"{web}/api/v1/watches", {"url": "ftp://x/y"})
+    assert status == 400 and "only http and https" in error["error"]
+    status, error = request("POST", f"{web}/api/v1/watches", raw=b"{" + b" " * 70_000 + b"}")
+    assert status == 413 and "at most" in error["error"]
+    status, error = request("POST", f"{web}/api/v1/watches", raw=b"not json")
+    assert status == 422 and error["error"]
+
+    wid = watch["id"]
+    status, paused = request("PATCH", f"{web}/api/v1/watches/{wid}", {"active": False})
+    assert (status, paused["status"]) == (200, "paused")
+    status, resumed = request("PATCH", f"{web}/api/v1/watches/{wid}", {"active": True})
+    assert resumed["status"] == "ok"
+    status, checked = request("POST", f"{web}/api/v1/watches/{wid}/check")
+    assert status == 202 and checked["next_check_at"] <= datetime.now(UTC).isoformat()
+
+    status, channel = request(
+        "POST",
+        f"{web}/api/v1/channels",
+        {
+            "url": "mailto://me:s3cretpw@127.0.0.1:9?to=desk@example.com&from=bot@example.com",
+            "on": ["paywall_lifted"],
+        },
+    )
+    assert status == 201 and "s3cretpw" not in json.dumps(channel)
+    assert channel["kinds"] == ["paywall_lifted"]
+    status, listed = request("GET", f"{web}/api/v1/channels")
+    assert [c["id"] for c in listed] == [channel["id"]] and "s3cretpw" not in json.dumps(listed)
+    assert request("GET", f"{web}/api/v1/channels", token=None)[0] == 401
+    bad = request("POST", f"{web}/api/v1/channels", {"url": "json://h/x", "on": ["typo"]})
+    assert bad[0] == 400 and "unknown change kind typo" in bad[1]["error"]
+    assert request("DELETE", f"{web}/api/v1/channels/{channel['id']}")[0] == 204
+
+    assert request("DELETE", f"{web}/api/v1/watches/{wid}")[0] == 204
+    assert request("GET", f"{web}/api/v1/watches/{wid}")[0] == 404
+    assert request("DELETE", f"{web}/api/v1/watches/{wid}")[0] == 404
+
+
+def test_without_a_token_writes_are_off(db_url):
+    for base in serve(db_url):
+        status, error = request("POST", f"{base}/api/v1/watches", {"url": "https://e.com/"})
+        assert status == 403 and "PALIMPSEST_API_TOKEN" in error["error"]

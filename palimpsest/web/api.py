@@ -1,4 +1,4 @@
-"""The read side of the JSON API under ``/api/v1``, ``/healthz`` and ``/metrics``.
+"""The JSON API under ``/api/v1`` (reads here, writes in ``writes``), ``/healthz``, ``/metrics``.
 
 Every answer is JSON (or Prometheus text for ``/metrics``); a mistake is a 4xx with
 ``{"error": "…"}``, one line, as on the command line. The rows are the CLI's ``--json``
@@ -23,8 +23,10 @@ from monitor.versiondiff import compare_versions, diff_json
 from palimpsest.app import App, utcnow
 from palimpsest.errors import NotFound, PalimpsestError
 from palimpsest.views import change_json, version_json, watch_json
+from palimpsest.web.writes import writes
 
 PREFIX = "/api/v1"
+MAX_BODY = 64 * 1024
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0)]
 
@@ -40,8 +42,17 @@ def create_app(app: App) -> FastAPI:
 
     @api.exception_handler(PalimpsestError)
     async def palimpsest_error(_request: Request, exc: PalimpsestError) -> JSONResponse:
-        status = 404 if isinstance(exc, NotFound) else 400
+        status = getattr(exc, "status", 404 if isinstance(exc, NotFound) else 400)
         return JSONResponse({"error": str(exc)}, status_code=status)
+
+    @api.middleware("http")
+    async def refuse_large_bodies(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > MAX_BODY):
+            return JSONResponse({"error": f"a request body is at most {MAX_BODY} bytes"}, 413)
+        return await call_next(request)
+
+    api.include_router(writes(app))
 
     @api.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
