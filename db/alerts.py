@@ -18,6 +18,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Alert, AlertAttempt, Change, Channel, Watch, WatchTag
+from db.watches import MAX_ID
 from monitor.rules import Event, Rule, next_digest, retry_delay
 from palimpsest.errors import UnknownChannel
 
@@ -65,7 +66,7 @@ def list_channels(session: Session) -> list[Channel]:
 
 def find_channel(session: Session, ref: str | int) -> Channel:
     text = str(ref).strip()
-    channel = session.get(Channel, int(text)) if text.isdigit() else None
+    channel = session.get(Channel, int(text)) if text.isdigit() and int(text) <= MAX_ID else None
     if channel is None:
         raise UnknownChannel(f"no alert channel {text!r} (see `palimpsest alerts list`)")
     return channel

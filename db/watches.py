@@ -20,6 +20,9 @@ from monitor.politeness import per_claim
 from monitor.urls import check_url, domain_of
 from palimpsest.errors import UnknownWatch
 
+# The largest id a row can have on every backend (SQLite and PostgreSQL integers).
+MAX_ID = 2**31 - 1
+
 
 def add_watch(
     session: Session,
@@ -58,7 +61,7 @@ def find_watch(session: Session, ref: str | int) -> Watch:
     """The watch named by ``ref``: its id, or its URL."""
     text = str(ref).strip()
     watch = None
-    if text.isdigit():
+    if text.isdigit() and int(text) <= MAX_ID:
         watch = session.get(Watch, int(text))
     if watch is None:
         watch = session.scalar(select(Watch).where(Watch.url == text))

@@ -10,6 +10,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +177,28 @@ def test_without_a_token_writes_are_off(db_url):
     for base in serve(db_url):
         status, error = request("POST", f"{base}/api/v1/watches", {"url": "https://e.com/"})
         assert status == 403 and "PALIMPSEST_API_TOKEN" in error["error"]
+
+
+def test_no_generated_request_gets_a_5xx(web, cli):
+    """Schemathesis sends requests made from the OpenAPI document, valid and not, to the
+    live server: every answer must be a success or a 4xx."""
+    cli("add", "https://news.example.com/story")
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("schemathesis")),
+            "run",
+            f"{web}/api/v1/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "20",
+            "--seed",
+            "20261128",
+            "--header",
+            f"Authorization: Bearer {TOKEN}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]

@@ -34,6 +34,7 @@ def one_error_line(result) -> str:
         (("add", "https://example.com/x", "--every", "soon"), 2, "bad duration 'soon'"),
         (("add", "https://example.com/x", "--every", "0s"), 2, "more than zero"),
         (("history", "42"), 1, "no watch '42'"),
+        (("history", "9" * 30), 1, f"no watch '{'9' * 30}'"),
         (("diff", "https://example.com/nothing"), 1, "no watch"),
         (("changes", "--since", "yesterday"), 2, "bad time 'yesterday'"),
         (("check",), 2, "or --all"),

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import func, select
 
 from db.models import Alert, Blob, Change, Snapshot, Watch
 from db.reading import as_view, changes, parse_time, version, version_counts, versions
-from db.watches import find_watch, list_watches
+from db.watches import MAX_ID, find_watch, list_watches
 from monitor.compare import KINDS
 from monitor.versiondiff import compare_versions, diff_json
 from palimpsest.app import App, utcnow
@@ -28,6 +28,8 @@ from palimpsest.web.writes import writes
 PREFIX = "/api/v1"
 MAX_BODY = 64 * 1024
 Limit = Annotated[int, Query(ge=1, le=1000)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Seq = Annotated[int, Path(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Query(ge=0)]
 
 
@@ -89,19 +91,19 @@ def create_app(app: App) -> FastAPI:
         return found[offset : offset + limit]
 
     @api.get(f"{PREFIX}/watches/{{watch_id}}")
-    def get_watch(watch_id: int) -> dict[str, Any]:
+    def get_watch(watch_id: Id) -> dict[str, Any]:
         with app.sessions() as session:
             watch = find_watch(session, watch_id)
             return watch_json(watch, version_counts(session, [watch.id]).get(watch.id, 0))
 
     @api.get(f"{PREFIX}/watches/{{watch_id}}/versions")
-    def list_versions(watch_id: int) -> list[dict[str, Any]]:
+    def list_versions(watch_id: Id) -> list[dict[str, Any]]:
         with app.sessions() as session:
             watch = find_watch(session, watch_id)
             return [version_json(v) for v in versions(session, watch.id)]
 
     @api.get(f"{PREFIX}/watches/{{watch_id}}/versions/{{seq}}")
-    def get_version(watch_id: int, seq: int) -> dict[str, Any]:
+    def get_version(watch_id: Id, seq: Seq) -> dict[str, Any]:
         with app.sessions() as session:
             found = version(session, find_watch(session, watch_id).id, seq)
             return version_json(found) | {"text": found.text}
@@ -111,7 +113,7 @@ def create_app(app: App) -> FastAPI:
         response_class=Response,
         responses={200: {"content": {"text/html": {}}}},
     )
-    def get_version_html(watch_id: int, seq: int) -> Response:
+    def get_version_html(watch_id: Id, seq: Seq) -> Response:
         from db.blobs import unpack
 
         with app.sessions() as session:
@@ -126,9 +128,9 @@ def create_app(app: App) -> FastAPI:
 
     @api.get(f"{PREFIX}/watches/{{watch_id}}/diff")
     def get_diff(
-        watch_id: int,
-        from_: Annotated[int, Query(alias="from", ge=1)],
-        to: Annotated[int, Query(ge=1)],
+        watch_id: Id,
+        from_: Annotated[int, Query(alias="from", ge=1, le=MAX_ID)],
+        to: Annotated[int, Query(ge=1, le=MAX_ID)],
     ) -> dict[str, Any]:
         with app.sessions() as session:
             watch = find_watch(session, watch_id)
@@ -137,7 +139,7 @@ def create_app(app: App) -> FastAPI:
 
     @api.get(f"{PREFIX}/changes")
     def list_changes(
-        watch: int | None = None,
+        watch: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         kind: str | None = None,
         since: str | None = None,
         limit: Limit = 100,

@@ -7,14 +7,14 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Path, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from db.alerts import add_channel, find_channel, list_channels, remove_channel
 from db.models import Alert
 from db.reading import version_counts
-from db.watches import find_watch, remove_watch
+from db.watches import MAX_ID, find_watch, remove_watch
 from monitor.durations import parse_duration
 from monitor.rules import DIGEST_PERIODS, Rule, parse_kinds
 from palimpsest.alerting.channels import masked, plugin_for
@@ -22,6 +22,8 @@ from palimpsest.app import App, utcnow
 from palimpsest.errors import InvalidChannel, PalimpsestError
 from palimpsest.views import channel_json, watch_json
 from palimpsest.watching import add_requested_watch
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class Unauthorized(PalimpsestError):
@@ -53,7 +55,7 @@ class NewChannel(BaseModel):
     on: list[str] | None = Field(None, description="change kinds; default: every kind")
     min_significance: float = Field(0.0, ge=0.0, le=1.0)
     tags: list[str] = Field(default_factory=list, max_length=50)
-    watch: int | None = None
+    watch: int | None = Field(None, ge=1, le=MAX_ID)
     digest: str | None = Field(None, description="hourly, daily, weekly or a duration")
 
 
@@ -91,7 +93,7 @@ def writes(app: App) -> APIRouter:
         return shown(watch)
 
     @router.patch("/watches/{watch_id}")
-    def change_watch(watch_id: int, body: WatchChange) -> dict[str, Any]:
+    def change_watch(watch_id: Id, body: WatchChange) -> dict[str, Any]:
         with app.sessions.begin() as session:
             watch = find_watch(session, watch_id)
             if body.active is not None:
@@ -108,12 +110,12 @@ def writes(app: App) -> APIRouter:
         return shown(watch)
 
     @router.delete("/watches/{watch_id}", status_code=204)
-    def delete_watch(watch_id: int) -> None:
+    def delete_watch(watch_id: Id) -> None:
         with app.sessions.begin() as session:
             remove_watch(session, watch_id)
 
     @router.post("/watches/{watch_id}/check", status_code=202)
-    def check_now(watch_id: int) -> dict[str, Any]:
+    def check_now(watch_id: Id) -> dict[str, Any]:
         """Make the watch due now: the daemon checks it at its next tick."""
         with app.sessions.begin() as session:
             watch = find_watch(session, watch_id)
@@ -151,12 +153,12 @@ def writes(app: App) -> APIRouter:
             return channel_json(channel, {}, masked(channel.url))
 
     @router.delete("/channels/{channel_id}", status_code=204)
-    def delete_channel(channel_id: int) -> None:
+    def delete_channel(channel_id: Id) -> None:
         with app.sessions.begin() as session:
             remove_channel(session, channel_id)
 
     @router.get("/channels/{channel_id}")
-    def get_channel(channel_id: int) -> dict[str, Any]:
+    def get_channel(channel_id: Id) -> dict[str, Any]:
         with app.sessions() as session:
             channel = find_channel(session, channel_id)
             return channel_json(channel, {}, masked(channel.url))
