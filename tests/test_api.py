@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -29,6 +30,7 @@ def get(url: str) -> tuple[int, str, str]:
 
 
 TOKEN = "t0ken-for-tests"
+ATOM = "http://www.w3.org/2005/Atom"
 
 
 def request(method: str, url: str, body=None, token: str | None = TOKEN, raw: bytes | None = None):
@@ -103,6 +105,19 @@ def test_the_api_reads_watches_versions_changes_and_diffs(cli, site, web):
     [change] = json.loads(get(f"{web}/api/v1/changes?kind=text_changed")[2])
     assert (change["watch_id"], change["from_version"], change["to_version"]) == (watch, 1, 2)
     assert json.loads(get(f"{web}/api/v1/changes?kind=removed")[2]) == []
+
+    status, kind, atom = get(f"{web}/feeds/changes.atom")
+    assert (status, kind) == (200, "application/atom+xml")
+    feed = ElementTree.fromstring(atom)
+    [entry] = feed.findall(f"{{{ATOM}}}entry")
+    assert entry.findtext(f"{{{ATOM}}}title") == "Text changed: Springfield mayor resigns"
+    assert entry.find(f"{{{ATOM}}}category").get("term") == "text_changed"
+    assert "\n+ <b>Bold</b> claim & more.\n" in entry.findtext(f"{{{ATOM}}}content")
+    assert entry.findtext(f"{{{ATOM}}}id") == f"urn:palimpsest:change:{change['id']}"
+    for query, entries in ((f"watch={watch}", 1), ("tag=politics", 1), ("tag=sport", 0)):
+        feed = ElementTree.fromstring(get(f"{web}/feeds/changes.atom?{query}")[2])
+        assert len(feed.findall(f"{{{ATOM}}}entry")) == entries, query
+    assert get(f"{web}/feeds/changes.atom?watch=999")[0] == 404
 
     metrics = get(f"{web}/metrics")[2]
     assert 'palimpsest_checks_total{outcome="new_version"} 2' in metrics

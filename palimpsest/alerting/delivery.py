@@ -129,41 +129,43 @@ class Deliverer:
             )
             if delivery.digest:
                 budget = min(_DIGEST_EXCERPT_CHARS, max(100, limit // max(1, len(changes)) // 2))
-                fields = [self._fields(session, change, budget) for change in changes]
+                web = self.app.settings.web_url
+                fields = [load_fields(session, change, web, budget) for change in changes]
                 period = _period_name(channel.digest_seconds or 0)
                 return channel.url, render_digest(fields, body_format, period), None
             budget = min(self.app.settings.alert_excerpt_chars, max(200, limit - _FRAME_CHARS))
-            fields = self._fields(session, changes[0], budget)
+            fields = load_fields(session, changes[0], self.app.settings.web_url, budget)
             return channel.url, render_alert(fields, body_format, channel.template), None
         except Exception as exc:  # a bad template or a bug: recorded as the try's error
             log.exception("could not make the message for channel %d", channel.id)
             return channel.url, None, f"could not make the message: {one_line(exc)}"
 
-    def _fields(self, session: Session, change: Change, budget: int) -> dict[str, Any]:
-        watch = session.get(Watch, change.watch_id)
-        old = _side(
-            session.get(Version, change.from_version_id) if change.from_version_id else None
-        )
-        new = _side(session.get(Version, change.to_version_id) if change.to_version_id else None)
-        link = None
-        web = self.app.settings.web_url
-        if web and old and new and old.seq != new.seq:
-            link = diff_url(web, watch.id, old.seq, new.seq)
-        return change_fields(
-            change_id=change.id,
-            watch_id=watch.id,
-            url=watch.url,
-            kinds=list(change.kinds),
-            significance=change.significance,
-            detected_at=change.detected_at,
-            words_added=change.words_added,
-            words_removed=change.words_removed,
-            old=old,
-            new=new,
-            moved_to=watch.moved_to,
-            diff_url=link,
-            budget=budget,
-        )
+
+def load_fields(
+    session: Session, change: Change, web_url: str | None, budget: int
+) -> dict[str, Any]:
+    """The template fields of a stored change event (``messages.FIELDS``)."""
+    watch = session.get(Watch, change.watch_id)
+    old = _side(session.get(Version, change.from_version_id) if change.from_version_id else None)
+    new = _side(session.get(Version, change.to_version_id) if change.to_version_id else None)
+    link = None
+    if web_url and old and new and old.seq != new.seq:
+        link = diff_url(web_url, watch.id, old.seq, new.seq)
+    return change_fields(
+        change_id=change.id,
+        watch_id=watch.id,
+        url=watch.url,
+        kinds=list(change.kinds),
+        significance=change.significance,
+        detected_at=change.detected_at,
+        words_added=change.words_added,
+        words_removed=change.words_removed,
+        old=old,
+        new=new,
+        moved_to=watch.moved_to,
+        diff_url=link,
+        budget=budget,
+    )
 
 
 def _side(version: Version | None) -> Side | None:

@@ -23,6 +23,7 @@ from monitor.versiondiff import compare_versions, diff_json
 from palimpsest.app import App, utcnow
 from palimpsest.errors import NotFound, PalimpsestError
 from palimpsest.views import change_json, version_json, watch_json
+from palimpsest.web.feeds import atom_feed, recent_changes
 from palimpsest.web.writes import writes
 
 PREFIX = "/api/v1"
@@ -153,6 +154,29 @@ def create_app(app: App) -> FastAPI:
             rows = [change_json(*row) for row in changes(session, watch_id, moment)]
         rows = [r for r in reversed(rows) if kind is None or kind in r["kinds"]]
         return rows[offset : offset + limit]
+
+    @api.get("/feeds/changes.atom", response_class=Response)
+    def changes_feed(
+        request: Request,
+        tag: str | None = None,
+        watch: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    ) -> Response:
+        """The latest change events as Atom: all, one tag's, or one watch's."""
+        with app.sessions() as session:
+            title = "Palimpsest: changes"
+            if watch is not None:
+                title = f"Palimpsest: changes of {find_watch(session, watch).url}"
+            elif tag is not None:
+                title = f"Palimpsest: changes tagged {tag}"
+            body = atom_feed(
+                session,
+                recent_changes(session, tag, watch),
+                title,
+                str(request.url),
+                app.settings.web_url,
+                utcnow(),
+            )
+        return Response(body, media_type="application/atom+xml")
 
     @api.get("/metrics", response_class=PlainTextResponse)
     def metrics() -> str:
