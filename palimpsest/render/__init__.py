@@ -17,6 +17,7 @@ from palimpsest.errors import UsageError
 class RenderOptions:
     context: int | None = 1  # None: the whole text
     color: bool = False
+    top: str = ""  # HTML put first in the page's body (the web UI's navigation); trusted
 
 
 Renderer = Callable[[VersionDiff, RenderOptions], str]

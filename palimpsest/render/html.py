@@ -91,7 +91,7 @@ def render_html(diff: VersionDiff, options: RenderOptions) -> str:
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}: version {diff.old.seq} → {diff.new.seq}</title>"
-        f"<style>{STYLE}</style></head><body>"
+        f"<style>{STYLE}</style></head><body>{options.top}"
         f"<header><h1>{escape(title)}</h1>"
         + "".join(f"<p>{escape(line)}</p>" for line in lines[:3])
         + (f'<table class="fields">{fields}</table>' if fields else "")

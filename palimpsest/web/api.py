@@ -24,6 +24,7 @@ from palimpsest.app import App, utcnow
 from palimpsest.errors import NotFound, PalimpsestError
 from palimpsest.views import change_json, version_json, watch_json
 from palimpsest.web.feeds import atom_feed, recent_changes
+from palimpsest.web.pages import pages
 from palimpsest.web.writes import writes
 
 PREFIX = "/api/v1"
@@ -56,6 +57,7 @@ def create_app(app: App) -> FastAPI:
         return await call_next(request)
 
     api.include_router(writes(app))
+    api.include_router(pages(app))
 
     @api.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
