@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Alert, AlertAttempt, Change, Channel, Watch, WatchTag
@@ -62,6 +62,17 @@ def channel_rule(channel: Channel) -> Rule:
 
 def list_channels(session: Session) -> list[Channel]:
     return list(session.scalars(select(Channel).order_by(Channel.id)))
+
+
+def alert_counts(session: Session) -> dict[int, dict[str, int]]:
+    """For each channel, how many of its alerts are pending, sent and failed."""
+    counts: dict[int, dict[str, int]] = {}
+    query = select(Alert.channel_id, Alert.status, func.count()).group_by(
+        Alert.channel_id, Alert.status
+    )
+    for channel_id, status, n in session.execute(query):
+        counts.setdefault(channel_id, {})[status] = n
+    return counts
 
 
 def find_channel(session: Session, ref: str | int) -> Channel:

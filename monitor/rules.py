@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from monitor.compare import KINDS, TEXT_CHANGED, TITLE_CHANGED
+from monitor.durations import parse_duration
 
 # Kinds measured by significance; the others are events that always matter.
 GRADED_KINDS = frozenset({TEXT_CHANGED, TITLE_CHANGED})
@@ -70,6 +71,15 @@ def parse_kinds(text: str) -> frozenset[str]:
             f"unknown change kind {', '.join(unknown) or repr(text)} (known: {', '.join(KINDS)})"
         )
     return kinds
+
+
+def parse_digest(text: str) -> float:
+    """``hourly``, ``daily``, ``weekly`` or a duration (``30m``), in seconds.
+
+    >>> parse_digest("daily"), parse_digest("90m")
+    (86400.0, 5400.0)
+    """
+    return DIGEST_PERIODS.get(text) or parse_duration(text).total_seconds()
 
 
 def retry_delay(attempts: int, first: float, cap: float) -> float:

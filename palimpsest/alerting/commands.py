@@ -54,8 +54,7 @@ def alerts_add_command(app, args) -> int:
 
     from db.alerts import add_channel
     from db.watches import find_watch
-    from monitor.durations import parse_duration
-    from monitor.rules import DIGEST_PERIODS, Rule, parse_kinds
+    from monitor.rules import Rule, parse_digest, parse_kinds
     from palimpsest.alerting.channels import HTML, MARKDOWN, TEXT, masked, plugin_for
     from palimpsest.alerting.messages import compile_template
     from palimpsest.app import utcnow
@@ -68,9 +67,7 @@ def alerts_add_command(app, args) -> int:
         raise InvalidChannel(str(exc)) from None
     if not 0.0 <= args.min_significance <= 1.0:
         raise InvalidChannel("--min-significance is between 0 and 1")
-    digest = None
-    if args.digest:
-        digest = DIGEST_PERIODS.get(args.digest) or parse_duration(args.digest).total_seconds()
+    digest = parse_digest(args.digest) if args.digest else None
     template = template_format = None
     if args.template:
         path = Path(args.template)
@@ -93,21 +90,12 @@ def alerts_add_command(app, args) -> int:
 
 @command("alerts list")
 def alerts_list_command(app, args) -> int:
-    from sqlalchemy import func, select
-
-    from db.alerts import list_channels
-    from db.models import Alert
+    from db.alerts import alert_counts, list_channels
     from palimpsest.alerting.channels import masked
     from palimpsest.views import channel_json, channels_table
 
     with app.sessions() as session:
-        counts: dict[int, dict[str, int]] = {}
-        for channel_id, status, n in session.execute(
-            select(Alert.channel_id, Alert.status, func.count()).group_by(
-                Alert.channel_id, Alert.status
-            )
-        ):
-            counts.setdefault(channel_id, {})[status] = n
+        counts = alert_counts(session)
         rows = [
             channel_json(c, counts.get(c.id, {}), masked(c.url)) for c in list_channels(session)
         ]

@@ -9,14 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
-from db.alerts import add_channel, find_channel, list_channels, remove_channel
-from db.models import Alert
+from db.alerts import add_channel, alert_counts, find_channel, list_channels, remove_channel
 from db.reading import version_counts
 from db.watches import MAX_ID, find_watch, remove_watch
 from monitor.durations import parse_duration
-from monitor.rules import DIGEST_PERIODS, Rule, parse_kinds
+from monitor.rules import Rule, parse_digest, parse_kinds
 from palimpsest.alerting.channels import masked, plugin_for
 from palimpsest.app import App, utcnow
 from palimpsest.errors import InvalidChannel, PalimpsestError
@@ -125,13 +123,7 @@ def writes(app: App) -> APIRouter:
     @router.get("/channels")
     def get_channels() -> list[dict[str, Any]]:
         with app.sessions() as session:
-            counts: dict[int, dict[str, int]] = {}
-            for channel_id, status, n in session.execute(
-                select(Alert.channel_id, Alert.status, func.count()).group_by(
-                    Alert.channel_id, Alert.status
-                )
-            ):
-                counts.setdefault(channel_id, {})[status] = n
+            counts = alert_counts(session)
             return [
                 channel_json(c, counts.get(c.id, {}), masked(c.url)) for c in list_channels(session)
             ]
@@ -143,9 +135,7 @@ def writes(app: App) -> APIRouter:
             kinds = parse_kinds(",".join(body.on)) if body.on is not None else None
         except ValueError as exc:
             raise InvalidChannel(str(exc)) from None
-        digest = None
-        if body.digest:
-            digest = DIGEST_PERIODS.get(body.digest) or parse_duration(body.digest).total_seconds()
+        digest = parse_digest(body.digest) if body.digest else None
         with app.sessions.begin() as session:
             watch_id = find_watch(session, body.watch).id if body.watch is not None else None
             rule = Rule(kinds, body.min_significance, frozenset(body.tags), watch_id)
