@@ -106,10 +106,11 @@ class Daemon:
         )
         await self.stopping.wait()
         log.info("stopping")
-        scheduler.shutdown(wait=False)
+        # No new job runs; a job just submitted runs to its first line (which sees that we
+        # are stopping). The scheduler is shut down last: its shutdown cancels unfinished
+        # jobs, which APScheduler logs with a traceback.
+        scheduler.pause()
         self.deliverer.stop()
-        # A job the scheduler started just now runs to its first line (which sees that we are
-        # stopping) instead of being cancelled, with a traceback, when the loop ends.
         await asyncio.sleep(0)
         if self.ticking is not None and not self.ticking.done():
             await asyncio.wait({self.ticking}, timeout=5)
@@ -119,6 +120,7 @@ class Daemon:
         if self.delivering is not None and not self.delivering.done():
             # The alert being sent is let finish, so that its try is recorded.
             await asyncio.wait({self.delivering}, timeout=self.app.settings.alert_timeout)
+        scheduler.shutdown(wait=False)
         try:
             await asyncio.to_thread(self.beat, True)
         except Exception as exc:

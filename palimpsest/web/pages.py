@@ -26,7 +26,12 @@ from palimpsest.render import RenderOptions, render
 from palimpsest.views import change_json, version_json, watch_json
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
-NAV = '<nav class="top"><a href="/">Watches</a> <a href="/changes">Changes</a></nav>'
+
+
+def nav(*links: tuple[str, str]) -> str:
+    """The pages' top navigation, with ``(href, label)`` links after the usual two."""
+    items = [("/", "Watches"), ("/changes", "Changes"), *links]
+    return '<nav class="top">' + " ".join(f'<a href="{h}">{t}</a>' for h, t in items) + "</nav>"
 
 
 def pages(app: App) -> APIRouter:
@@ -92,7 +97,7 @@ def pages(app: App) -> APIRouter:
             diff = compare_versions(
                 as_view(version(session, watch.id, old)), as_view(version(session, watch.id, new))
             )
-        back = f'{NAV[:-6]} <a href="/watches/{watch.id}">The story</a></nav>'
+        back = nav((f"/watches/{watch.id}", "The story"))
         return render("html", diff, RenderOptions(context=None, top=back))
 
     @router.get("/changes")
