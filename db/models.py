@@ -9,12 +9,13 @@ change it matches gets an *alert* row (the outbox) in the same transaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -110,6 +111,9 @@ class Watch(Base):
     domain: Mapped[str] = mapped_column(String(255), default="", server_default="", index=True)
     # Obey robots.txt for this watch (a per-watch override is logged at every check).
     obey_robots: Mapped[bool] = mapped_column(default=True, server_default="1")
+    # Where the last full extraction found the article, and a hash of what it read there,
+    # so a noisy page whose article did not change can skip full extraction (the fast path).
+    article_hint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     tags: Mapped[list[WatchTag]] = relationship(
         back_populates="watch", cascade="all, delete-orphan", lazy="selectin"
@@ -158,6 +162,8 @@ class Blob(Base):
     compression: Mapped[str] = mapped_column(String(16))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A delta: ``data`` is compressed with this other blob's body as its dictionary.
+    base_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
 
 
 class Version(Base):
@@ -210,6 +216,25 @@ class Snapshot(Base):
     body_sha256: Mapped[str | None] = mapped_column(String(64))
     blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blob.sha256"))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="SET NULL"))
+
+
+class CheckTally(Base):
+    """Old snapshots folded by retention: how many checks of a watch had each outcome a day.
+
+    Retention (``db.retention``) deletes snapshots older than its horizon that hold no
+    blob, after adding them here; versions and the snapshots that keep a body stay.
+    """
+
+    __tablename__ = "check_tally"
+
+    watch_id: Mapped[int] = mapped_column(
+        ForeignKey("watch.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20), primary_key=True)
+    checks: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Change(Base):
