@@ -33,6 +33,29 @@ def within_limits(rows: Iterable[tuple[int, str]], limit: int | None) -> list[tu
     return kept
 
 
+def lock_open(session: Session, names: Iterable[str], now: datetime) -> set[str]:
+    """Of the sites ``names``, the ones this transaction now holds and that may be asked now.
+
+    Each site's row is locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) until the claim
+    commits its booking, so a site another worker is claiming right now is left to it, and
+    ``next_allowed_at`` is read as the last committed booking left it.
+    """
+    wanted = set(names)
+    if not wanted:
+        return set()
+    # In one order, so two workers adding the same new sites never wait on each other.
+    for name in sorted(
+        wanted.difference(session.scalars(select(Domain.name).where(Domain.name.in_(wanted))))
+    ):
+        _insert(session, name, None)
+    rows = session.execute(
+        select(Domain.name, Domain.next_allowed_at)
+        .where(Domain.name.in_(wanted))
+        .with_for_update(skip_locked=True)
+    ).all()
+    return {name for name, until in rows if until is None or until <= now}
+
+
 def book(session: Session, claimed: Sequence[tuple[int, str]], now: datetime, delay: float) -> None:
     """Hold each claimed site for ``delay`` per watch claimed there (never shortening a hold)."""
     if delay <= 0 or not claimed:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased, lazyload
 
-from db.domains import book, within_limits
+from db.domains import book, lock_open, within_limits
 from db.models import Domain, Version, Watch, WatchTag
 from monitor.check import FetchTarget
 from monitor.politeness import per_claim
@@ -93,7 +93,9 @@ def claim_due(
 
     Sites held back (``domain.next_allowed_at`` in the future) are skipped; of one site, at
     most what ``delay`` lets through in ``window`` seconds is taken, and the site is booked
-    for that long, so that every worker spreads its checks (``db.domains``).
+    for that long, so that every worker spreads its checks (``db.domains``). The sites'
+    rows stay locked until the caller commits, so workers claiming at the same instant
+    never both take a share of one site.
     """
     per_site = per_claim(delay, window)
     due = (
@@ -109,7 +111,11 @@ def claim_due(
         .limit(limit if per_site is None else limit * 4)
         .with_for_update(skip_locked=True, of=Watch)
     )
-    claimed = within_limits(session.execute(due).all(), per_site)[:limit]
+    rows = session.execute(due).all()
+    if per_site is not None:  # two workers must not both take their share of one site
+        open_sites = lock_open(session, {domain for _, domain in rows}, now)
+        rows = [(watch_id, domain) for watch_id, domain in rows if domain in open_sites]
+    claimed = within_limits(rows, per_site)[:limit]
     book(session, claimed, now, delay)
     return _lease(session, [watch_id for watch_id, _ in claimed], worker, now, lease)
 
@@ -160,6 +166,7 @@ def _lease(
             longest_words=longest.get(watch.id),
             related_words=related.get(watch.id),
             obey_robots=watch.obey_robots,
+            article_hint=watch.article_hint,
         )
         for watch, fingerprint in rows
     ]

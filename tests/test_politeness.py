@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import text
+
 from db.domains import within_limits
 from db.models import Domain
 from db.recording import record_results
@@ -64,6 +67,22 @@ def test_two_workers_never_take_more_of_one_site_than_its_delay_allows(sessions)
     with sessions() as s:
         booked = s.get(Domain, "busy.example.com").next_allowed_at
     assert booked == now + timedelta(seconds=10)
+
+
+@pytest.mark.backends("postgresql")
+def test_workers_claiming_at_the_same_instant_do_not_both_take_a_share_of_one_site(sessions):
+    busy = add_site(sessions, "busy.example.com", 20)
+    with sessions.begin() as s:
+        s.add(Domain(name="busy.example.com", failures_in_a_row=0))
+    now = T0 + timedelta(seconds=1)
+    with sessions.begin() as first, sessions.begin() as second:
+        # The first claim (a small batch: it locks only some of the site's watch rows) has
+        # not committed its booking when the second one runs, which must not wait for it.
+        second.execute(text("SET LOCAL lock_timeout = '3s'"))
+        taken = claim_due(first, "worker-1", now, 2, LEASE, delay=1.0, window=5.0)
+        meanwhile = claim_due(second, "worker-2", now, 100, LEASE, delay=1.0, window=5.0)
+    assert len(taken) == 2 and {t.watch_id for t in taken} <= set(busy)
+    assert meanwhile == [], "the site's row was held by the first claim until it committed"
 
 
 def failed(target, status: int | None, error: str, wait: float | None = None) -> CheckResult:
