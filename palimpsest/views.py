@@ -15,6 +15,9 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
+STATUSES = ("ok", "failing", "paused", "retired")
+
+
 def watch_status(watch: Watch) -> str:
     """ok, failing (its last check failed), paused or retired."""
     if not watch.active:
@@ -82,6 +85,61 @@ def change_json(
         "words_removed": change.words_removed,
         "significance": change.significance,
     }
+
+
+def paywall_periods(
+    versions: list[dict[str, Any]], changes: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The paywall state over time, from ``version_json`` and ``change_json`` rows: one
+    period per stretch in one state, with when it began and ended (None: it still holds),
+    the versions shown meanwhile, and the ``paywall_*`` event that began it, if any.
+    ``share`` is the period's part of the whole time, in percent (at least 1).
+
+    The page shows a version from its first sighting, or from the change event that made it
+    current again: a flip-flop back to an earlier version is a change event without a new
+    version. A ``removed`` event begins a ``removed`` stretch."""
+    if not versions:
+        return []
+    by_seq = {v["seq"]: v for v in versions}
+    # The event that made a version (versions only grow: it came from an older one, or from
+    # none); any other event is a return to a version seen before.
+    made = {
+        c["to_version"]: c
+        for c in changes
+        if c["to_version"] is not None
+        and (c["from_version"] is None or c["from_version"] < c["to_version"])
+    }
+    moments = [(v["first_seen_at"], v["seq"], made.get(v["seq"])) for v in versions]
+    made_ids = {id(c) for c in made.values()}
+    moments += [(c["detected_at"], c["to_version"], c) for c in changes if id(c) not in made_ids]
+    periods: list[dict[str, Any]] = []
+    for moment, seq, change in sorted(moments, key=lambda m: m[0]):
+        state = by_seq[seq]["paywall"] if seq in by_seq else "removed"
+        if periods and periods[-1]["state"] == state:
+            if seq is not None and seq not in periods[-1]["seqs"]:
+                periods[-1]["seqs"].append(seq)
+            continue
+        if periods:
+            periods[-1]["until"] = moment
+        kinds = [k for k in (change or {}).get("kinds", ()) if k.startswith("paywall_")]
+        periods.append(
+            {
+                "state": state,
+                "seqs": [seq] if seq is not None else [],
+                "since": moment,
+                "until": None,
+                "event": change if kinds else None,
+                "event_kinds": kinds,
+            }
+        )
+    last_seen = max(v["last_seen_at"] or v["first_seen_at"] for v in versions)
+    end = datetime.fromisoformat(max(last_seen, periods[-1]["since"]))
+    whole = max((end - datetime.fromisoformat(periods[0]["since"])).total_seconds(), 1.0)
+    for period in periods:
+        until = datetime.fromisoformat(period["until"]) if period["until"] else end
+        seconds = (until - datetime.fromisoformat(period["since"])).total_seconds()
+        period["share"] = max(1, round(100 * seconds / whole))
+    return periods
 
 
 def _short(moment: str | None) -> str:

@@ -22,6 +22,15 @@ def get(url: str) -> tuple[int, str, str]:
         return e.code, e.headers["Content-Type"], e.read().decode()
 
 
+def get_headers(url: str) -> tuple[int, dict[str, str], str]:
+    """Status, headers (lower-case names) and body of a GET."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read().decode()
+
+
 TOKEN = "t0ken-for-tests"
 ATOM = "http://www.w3.org/2005/Atom"
 

@@ -119,24 +119,13 @@ def alerts_remove_command(app, args) -> int:
 
 @command("alerts test")
 def alerts_test_command(app, args) -> int:
-    from db.alerts import find_channel
-    from palimpsest.alerting.channels import masked, preferred_format, send
-    from palimpsest.alerting.messages import render_alert, sample_fields
+    from palimpsest.alerting.delivery import send_test_alert
 
-    with app.sessions() as session:
-        channel = find_channel(session, args.channel)
-        url, template = channel.url, channel.template
-        body_format = channel.template_format or preferred_format(url)
-    message = render_alert(sample_fields(app.settings.web_url), body_format, template)
-    sent = send(
-        url, f"[test] {message.title}", message.body, body_format, app.settings.alert_timeout
-    )
+    _, url, sent = send_test_alert(app, args.channel)
     if not sent.ok:
-        print(f"error: channel {args.channel} ({masked(url)}): {sent.error}", file=sys.stderr)
+        print(f"error: channel {args.channel} ({url}): {sent.error}", file=sys.stderr)
         return 1
-    print(
-        f"sent a test alert to channel {args.channel} ({masked(url)}) in {sent.elapsed_ms:.0f} ms"
-    )
+    print(f"sent a test alert to channel {args.channel} ({url}) in {sent.elapsed_ms:.0f} ms")
     return 0
 
 

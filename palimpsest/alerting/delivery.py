@@ -28,7 +28,7 @@ from db.alerts import (
     record_attempt,
 )
 from db.models import Alert, Change, Channel, Version, Watch
-from palimpsest.alerting.channels import body_limit, masked, preferred_format, send
+from palimpsest.alerting.channels import Sent, body_limit, masked, preferred_format, send
 from palimpsest.alerting.messages import (
     Message,
     Side,
@@ -139,6 +139,22 @@ class Deliverer:
         except Exception as exc:  # a bad template or a bug: recorded as the try's error
             log.exception("could not make the message for channel %d", channel.id)
             return channel.url, None, f"could not make the message: {one_line(exc)}"
+
+
+def send_test_alert(app: App, channel_ref: str | int) -> tuple[int, str, Sent]:
+    """Send a made-up change to a channel now (``alerts test``, the web UI): its id, its
+    masked URL and how the send went. Nothing is queued or recorded."""
+    from db.alerts import find_channel
+    from palimpsest.alerting.messages import sample_fields
+
+    with app.sessions() as session:
+        channel = find_channel(session, channel_ref)
+        channel_id, url, template = channel.id, channel.url, channel.template
+        body_format = channel.template_format or preferred_format(url)
+    message = render_alert(sample_fields(app.settings.web_url), body_format, template)
+    title = f"[test] {message.title}"
+    sent = send(url, title, message.body, body_format, app.settings.alert_timeout)
+    return channel_id, masked(url), sent
 
 
 def load_fields(

@@ -24,7 +24,9 @@ nav a{margin-right:1rem}
 .edited{border-color:#e0b000!important}.inserted{border-color:#2a2!important}
 .deleted{border-color:#c22!important}.moved{border-color:#27c!important}
 del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:none}
-.gap{color:#999;text-align:center}.note{font-size:.85em;color:#27c}
+.gap{color:#666;text-align:center}.note{font-size:.85em;color:#1a5da6}
+.skip{position:absolute;left:-999rem}.skip:focus{left:1rem;background:#fff;padding:.3rem}
+:focus-visible{outline:3px solid #0645ad;outline-offset:2px}
 @media (max-width:700px){.grid{grid-template-columns:1fr}.grid .old:empty{display:none}}
 """
 
@@ -82,7 +84,7 @@ def render_html(diff: VersionDiff, options: RenderOptions) -> str:
     title = diff.new.title or diff.old.title or "Article"
     lines = header(diff)
     fields = "".join(
-        f"<tr><th>{escape(f.field)}</th><td><del>{escape(str(f.old))}</del></td>"
+        f'<tr><th scope="row">{escape(f.field)}</th><td><del>{escape(str(f.old))}</del></td>'
         f"<td><ins>{escape(str(f.new))}</ins></td></tr>"
         for f in diff.fields
     )
@@ -92,7 +94,7 @@ def render_html(diff: VersionDiff, options: RenderOptions) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}: version {diff.old.seq} → {diff.new.seq}</title>"
         f"<style>{STYLE}</style></head><body>{options.top}"
-        f"<header><h1>{escape(title)}</h1>"
+        f'<main id="main"><header><h1>{escape(title)}</h1>'
         + "".join(f"<p>{escape(line)}</p>" for line in lines[:3])
         + (f'<table class="fields">{fields}</table>' if fields else "")
         + '<nav><a href="#side-by-side">Side by side</a><a href="#inline">Inline</a></nav>'
@@ -101,5 +103,5 @@ def render_html(diff: VersionDiff, options: RenderOptions) -> str:
         + "".join(_side_by_side(b) for b in shown)
         + '</div></section><section id="inline"><h2>Inline</h2><div class="inline">'
         + "".join(_inline(b) for b in shown)
-        + "</div></section></body></html>\n"
+        + "</div></section></main></body></html>\n"
     )

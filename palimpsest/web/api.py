@@ -15,16 +15,27 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import func, select
 
-from db.models import Alert, Blob, Change, Snapshot, Watch
-from db.reading import as_view, changes, parse_time, version, version_counts, versions
-from db.watches import MAX_ID, find_watch, list_watches
+from db.models import Alert, Snapshot, Watch
+from db.reading import (
+    WatchFilter,
+    as_view,
+    change_kind_counts,
+    changes,
+    find_watches,
+    parse_time,
+    version,
+    version_counts,
+    versions,
+)
+from db.watches import MAX_ID, find_watch
 from monitor.compare import KINDS
 from monitor.versiondiff import compare_versions, diff_json
 from palimpsest.app import App, utcnow
 from palimpsest.errors import NotFound, PalimpsestError
 from palimpsest.views import change_json, version_json, watch_json
 from palimpsest.web.feeds import atom_feed, recent_changes
-from palimpsest.web.pages import pages
+from palimpsest.web.forms import Refused, forms
+from palimpsest.web.pages import pages, render_page
 from palimpsest.web.writes import writes
 
 PREFIX = "/api/v1"
@@ -32,7 +43,7 @@ MAX_BODY = 64 * 1024
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Seq = Annotated[int, Path(ge=1, le=MAX_ID)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 
 
 def create_app(app: App) -> FastAPI:
@@ -56,8 +67,13 @@ def create_app(app: App) -> FastAPI:
             return JSONResponse({"error": f"a request body is at most {MAX_BODY} bytes"}, 413)
         return await call_next(request)
 
+    @api.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> Response:
+        return render_page(app, request, "refused.html", {"message": str(exc)}, 403)
+
     api.include_router(writes(app))
     api.include_router(pages(app))
+    api.include_router(forms(app))
 
     @api.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -72,26 +88,22 @@ def create_app(app: App) -> FastAPI:
 
     @api.get(f"{PREFIX}/watches")
     def list_watches_(
+        response: Response,
         tag: str | None = None,
-        domain: str | None = None,
-        status: str | None = None,
-        q: Annotated[str | None, Query(description="part of the URL")] = None,
+        domain: Annotated[str | None, Query(description="part of the site (host)")] = None,
+        status: Annotated[str | None, Query(description="ok, failing, paused or retired")] = None,
+        q: Annotated[str | None, Query(description="part of the URL or headline")] = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> list[dict[str, Any]]:
+        """One page of the watches that match; ``X-Total-Count`` says how many match in all."""
+        wanted = WatchFilter(tag=tag, domain=domain, status=status, search=q)
         with app.sessions() as session:
-            rows = list_watches(session)
-            counts = version_counts(session, [w.id for w in rows])
-            found = [watch_json(w, counts.get(w.id, 0)) for w in rows]
-        found = [
-            w
-            for w in found
-            if (tag is None or tag in w["tags"])
-            and (domain is None or domain in w["url"])
-            and (status is None or w["status"] == status)
-            and (q is None or q.lower() in w["url"].lower())
-        ]
-        return found[offset : offset + limit]
+            page, total = find_watches(session, wanted, limit, offset)
+            counts = version_counts(session, [w.id for w, _ in page])
+            found = [watch_json(w, counts.get(w.id, 0)) for w, _ in page]
+        response.headers["X-Total-Count"] = str(total)
+        return found
 
     @api.get(f"{PREFIX}/watches/{{watch_id}}")
     def get_watch(watch_id: Id) -> dict[str, Any]:
@@ -117,14 +129,13 @@ def create_app(app: App) -> FastAPI:
         responses={200: {"content": {"text/html": {}}}},
     )
     def get_version_html(watch_id: Id, seq: Seq) -> Response:
-        from db.blobs import unpack
+        from db.blobs import read_body
 
         with app.sessions() as session:
             found = version(session, find_watch(session, watch_id).id, seq)
-            blob = session.get(Blob, found.blob_sha256) if found.blob_sha256 else None
-            if blob is None:
+            if found.blob_sha256 is None:
                 raise NotFound(f"version {seq} of watch {watch_id} has no archived HTML")
-            body = unpack(blob.compression, blob.data)
+            body = read_body(session, found.blob_sha256)
         # The archived page is someone else's markup: never let it run as ours.
         headers = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
         return Response(body, media_type="text/html", headers=headers)
@@ -153,9 +164,10 @@ def create_app(app: App) -> FastAPI:
         moment = parse_time(since) if since else None
         with app.sessions() as session:
             watch_id = find_watch(session, watch).id if watch is not None else None
-            rows = [change_json(*row) for row in changes(session, watch_id, moment)]
-        rows = [r for r in reversed(rows) if kind is None or kind in r["kinds"]]
-        return rows[offset : offset + limit]
+            found = changes(
+                session, watch_id, moment, kind=kind, newest_first=True, limit=limit, offset=offset
+            )
+            return [change_json(*row) for row in found]
 
     @api.get("/feeds/changes.atom", response_class=Response)
     def changes_feed(
@@ -194,10 +206,7 @@ def prometheus_text(app: App) -> str:
         outcomes = session.execute(
             select(Snapshot.outcome, func.count()).group_by(Snapshot.outcome)
         ).all()
-        kinds: dict[str, int] = {}
-        for (found,) in session.execute(select(Change.kinds)):
-            for kind in found:
-                kinds[kind] = kinds.get(kind, 0) + 1
+        kinds = change_kind_counts(session)
         alerts = session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
         oldest_due = session.scalar(
             select(func.min(Watch.next_check_at)).where(

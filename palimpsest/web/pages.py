@@ -1,37 +1,108 @@
-"""The web UI's pages, server-rendered with Jinja2 (autoescaped): the watches, a story, a
-diff between any two versions (a permalink per pair), the latest changes.
+"""The web UI's reading pages, server-rendered with Jinja2 (autoescaped): the watches, a
+story (with its paywall state over time), a diff between any two versions (a permalink per
+pair), the latest changes. The forms that change things are in ``forms``.
 
 No build step, no script, no external asset; the diff page is the HTML diff renderer's.
+Every page has the same frame (``base.html``): a skip link, a header with the navigation,
+one ``main``, and the one-line message left by the last form, if any.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import func, select
 
-from db.models import Change, Version
-from db.reading import as_view, changes, version, version_counts, versions
+from db.models import Version, Watch
+from db.reading import (
+    STATUS_WHERE,
+    WatchFilter,
+    as_view,
+    changes,
+    find_watches,
+    last_changes,
+    version,
+    version_counts,
+    versions,
+)
 from db.stories import related_watches
-from db.watches import MAX_ID, find_watch, list_watches
+from db.watches import MAX_ID, find_watch
 from monitor.compare import KINDS
 from monitor.paywall import STATES
 from monitor.versiondiff import compare_versions
 from palimpsest.app import App
 from palimpsest.render import RenderOptions, render
-from palimpsest.views import change_json, version_json, watch_json
+from palimpsest.views import change_json, paywall_periods, version_json, watch_json
+from palimpsest.web.signin import Visitor, set_cookie
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+PAGE_SIZE = 100
+CHANGES_SHOWN = 200
+FLASH_COOKIE = "palimpsest_flash"
+NAV = (("/", "Watches"), ("/changes", "Changes"), ("/manage", "Manage"))
 
 
 def nav(*links: tuple[str, str]) -> str:
-    """The pages' top navigation, with ``(href, label)`` links after the usual two."""
-    items = [("/", "Watches"), ("/changes", "Changes"), *links]
-    return '<nav class="top">' + " ".join(f'<a href="{h}">{t}</a>' for h, t in items) + "</nav>"
+    """The skip link and top navigation for the diff page (the renderer's own HTML), with
+    ``(href, label)`` links after the usual ones. The renderer puts its content in #main."""
+    items = [*NAV, *links]
+    return (
+        '<a class="skip" href="#main">Skip to content</a><header><nav aria-label="Main">'
+        + " ".join(f'<a href="{h}">{t}</a>' for h, t in items)
+        + "</nav></header>"
+    )
+
+
+def render_page(
+    app: App, request: Request, name: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    """A page in the common frame, with who is asking and the message a form left."""
+    flash = _read_flash(request)
+    frame = {
+        "visitor": Visitor.of(request, app.settings.api_token),
+        "flash": flash,
+        "nav": NAV,
+        "here": request.url.path,
+    }
+    response = TEMPLATES.TemplateResponse(request, name, {**context, **frame}, status_code=status)
+    if flash is not None:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def redirect(
+    request: Request, to: str, text: str | None = None, *, error: bool = False, **form: str
+) -> RedirectResponse:
+    """Redirect after a POST, leaving a one-line message (and, after an error, what was
+    typed, to fill the form again) for the next page in a short-lived cookie."""
+    response = RedirectResponse(to, status_code=303)
+    if text is not None:
+        value = json.dumps({"text": text, "error": error, "form": form})
+        encoded = base64.urlsafe_b64encode(value.encode()).decode()
+        set_cookie(response, request, FLASH_COOKIE, encoded, 60)
+    return response
+
+
+def _read_flash(request: Request) -> dict[str, Any] | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        flash = json.loads(base64.urlsafe_b64decode(raw.encode()))
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(flash, dict) or not isinstance(flash.get("text"), str):
+        return None
+    form = flash.get("form")
+    flash["form"] = form if isinstance(form, dict) else {}
+    return flash
 
 
 def pages(app: App) -> APIRouter:
@@ -44,42 +115,60 @@ def pages(app: App) -> APIRouter:
         tag: str | None = None,
         domain: str | None = None,
         paywall: str | None = None,
+        status: str | None = None,
+        page: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
     ):
+        wanted = WatchFilter(
+            tag=tag or None,
+            domain=domain or None,
+            status=status if status in STATUS_WHERE else None,
+            paywall=paywall if paywall in STATES else None,
+            search=q or None,
+        )
         with app.sessions() as session:
-            rows = _dashboard_rows(session)
-        needle = (q or "").lower()
-        shown = [
-            r
-            for r in rows
-            if (not needle or needle in r["url"].lower() or needle in (r["title"] or "").lower())
-            and (not tag or tag in r["tags"])
-            and (not domain or domain in r["domain"])
-            and (not paywall or r["paywall"] == paywall)
-        ]
+            rows, total = find_watches(session, wanted, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            shown = _dashboard_rows(session, rows)
+        query = {k: v for k, v in request.query_params.items() if k != "page" and v}
+
+        def page_link(number: int) -> str:
+            return "/?" + urlencode({**query, "page": number})
+
+        first = (page - 1) * PAGE_SIZE + 1
         context = {
             "watches": shown,
             "q": q,
             "tag": tag,
             "domain": domain,
-            "paywall": paywall,
+            "paywall": wanted.paywall,
+            "status": wanted.status,
             "paywall_states": STATES,
+            "statuses": tuple(STATUS_WHERE),
+            "total": total,
+            "first": first,
+            "last": first + len(shown) - 1,
+            "previous": page_link(page - 1) if page > 1 else None,
+            "next": page_link(page + 1) if first + len(shown) <= total and shown else None,
         }
-        return TEMPLATES.TemplateResponse(request, "dashboard.html", context)
+        return render_page(app, request, "dashboard.html", context)
 
     @router.get("/watches/{watch_id}")
     def story(request: Request, watch_id: int):
         with app.sessions() as session:
             watch = find_watch(session, watch_id)
-            stored = versions(session, watch.id)
+            stored = [version_json(v) for v in versions(session, watch.id)]
+            events = [change_json(*row) for row in changes(session, watch.id, newest_first=True)]
+            latest = stored[-1] if stored else None
             context = {
                 "watch": watch_json(watch, len(stored)),
-                "title": (stored[-1].title if stored else None) or watch.url,
-                "versions": [version_json(v) for v in stored],
-                "latest": stored[-1] if stored else None,
-                "changes": [change_json(*row) for row in reversed(changes(session, watch.id))],
+                "title": (latest["title"] if latest else None) or watch.url,
+                "versions": stored,
+                "latest_seq": latest["seq"] if latest else None,
+                "latest_text": version(session, watch.id, latest["seq"]).text if latest else "",
+                "changes": events,
+                "periods": paywall_periods(stored, events),
                 "related": [watch_json(w, 0) for w in related_watches(session, watch.id)],
             }
-        return TEMPLATES.TemplateResponse(request, "story.html", context)
+        return render_page(app, request, "story.html", context)
 
     @router.get("/watches/{watch_id}/diff")
     def pick_diff(
@@ -102,33 +191,25 @@ def pages(app: App) -> APIRouter:
 
     @router.get("/changes")
     def latest_changes(request: Request, kind: str | None = None):
+        kind = kind if kind in KINDS else None
         with app.sessions() as session:
-            rows = [change_json(*row) for row in reversed(changes(session))]
-        shown = [r for r in rows if not kind or kind in r["kinds"]][:200]
+            found = changes(session, kind=kind, newest_first=True, limit=CHANGES_SHOWN)
+            shown = [change_json(*row) for row in found]
         context = {"changes": shown, "kinds": KINDS, "kind": kind}
-        return TEMPLATES.TemplateResponse(request, "changes.html", context)
+        return render_page(app, request, "changes.html", context)
 
     return router
 
 
-def _dashboard_rows(session) -> list[dict[str, Any]]:
-    """Each watch with its headline and paywall state now and when it last changed."""
-    watches = list_watches(session)
-    counts = version_counts(session, [w.id for w in watches])
-    current = {
-        v.id: v
-        for v in session.scalars(
-            select(Version).where(
-                Version.id.in_([w.current_version_id for w in watches if w.current_version_id])
-            )
-        )
-    }
-    latest = select(Change.watch_id, func.max(Change.detected_at)).group_by(Change.watch_id)
-    last_change = dict(session.execute(latest).all())
-    rows = []
-    for watch in watches:
+def _dashboard_rows(session, rows: list[tuple[Watch, Version | None]]) -> list[dict[str, Any]]:
+    """Each watch of the page with its headline and paywall state now and when it last
+    changed."""
+    ids = [watch.id for watch, _ in rows]
+    counts = version_counts(session, ids)
+    last_change = last_changes(session, ids)
+    shown = []
+    for watch, now in rows:
         row = watch_json(watch, counts.get(watch.id, 0))
-        now = current.get(watch.current_version_id)
         row["title"] = now.title if now else None
         row["paywall"] = now.paywall if now else "unknown"
         row["domain"] = watch.domain
@@ -136,5 +217,5 @@ def _dashboard_rows(session) -> list[dict[str, Any]]:
         row["last_changed_at"] = changed.isoformat(timespec="minutes") if changed else None
         for key in ("last_checked_at", "next_check_at"):
             row[key] = row[key][:16].replace("T", " ") if row[key] else None
-        rows.append(row)
-    return rows
+        shown.append(row)
+    return shown

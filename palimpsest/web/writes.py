@@ -10,16 +10,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Response
 from pydantic import BaseModel, Field
 
-from db.alerts import add_channel, alert_counts, find_channel, list_channels, remove_channel
+from db.alerts import alert_counts, find_channel, list_channels, remove_channel
 from db.reading import version_counts
 from db.watches import MAX_ID, find_watch, remove_watch
 from monitor.durations import parse_duration
-from monitor.rules import Rule, parse_digest, parse_kinds
-from palimpsest.alerting.channels import masked, plugin_for
+from palimpsest.alerting.channels import masked
+from palimpsest.alerting.delivery import send_test_alert
 from palimpsest.app import App, utcnow
-from palimpsest.errors import InvalidChannel, PalimpsestError
+from palimpsest.errors import PalimpsestError
 from palimpsest.views import channel_json, watch_json
 from palimpsest.watching import add_requested_watch
+from palimpsest.web.managing import add_requested_channel, set_active
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
@@ -95,9 +96,7 @@ def writes(app: App) -> APIRouter:
         with app.sessions.begin() as session:
             watch = find_watch(session, watch_id)
             if body.active is not None:
-                watch.active = body.active
-                if body.active:
-                    watch.retired_at, watch.next_check_at = None, utcnow()
+                set_active(watch, body.active, utcnow())
             if body.pinned is not None:
                 watch.pinned = body.pinned
             if body.every is not None:
@@ -130,17 +129,24 @@ def writes(app: App) -> APIRouter:
 
     @router.post("/channels", status_code=201)
     def create_channel(body: NewChannel) -> dict[str, Any]:
-        plugin_for(body.url)
-        try:
-            kinds = parse_kinds(",".join(body.on)) if body.on is not None else None
-        except ValueError as exc:
-            raise InvalidChannel(str(exc)) from None
-        digest = parse_digest(body.digest) if body.digest else None
         with app.sessions.begin() as session:
-            watch_id = find_watch(session, body.watch).id if body.watch is not None else None
-            rule = Rule(kinds, body.min_significance, frozenset(body.tags), watch_id)
-            channel = add_channel(session, body.url.strip(), utcnow(), rule, digest)
+            channel = add_requested_channel(
+                session,
+                body.url,
+                utcnow(),
+                kinds=body.on,
+                min_significance=body.min_significance,
+                tags=body.tags,
+                watch=body.watch,
+                digest=body.digest,
+            )
             return channel_json(channel, {}, masked(channel.url))
+
+    @router.post("/channels/{channel_id}/test")
+    def test_channel(channel_id: Id) -> dict[str, Any]:
+        """Send a made-up change to the channel now; nothing is queued or recorded."""
+        found, url, sent = send_test_alert(app, channel_id)
+        return {"id": found, "url": url, "sent": sent.ok, "error": sent.error}
 
     @router.delete("/channels/{channel_id}", status_code=204)
     def delete_channel(channel_id: Id) -> None:

@@ -1,0 +1,99 @@
+"""Signing in to the web UI with the API token, and the CSRF tokens of its forms.
+
+The browser never holds the token itself. Signing in (a form that takes
+``PALIMPSEST_API_TOKEN``) sets a cookie ``ISSUED.NONCE.MAC``, where MAC is an HMAC keyed by
+the token over the issue time and a random nonce: the server checks it without storing
+sessions, and changing the token signs everybody out. The cookie is HttpOnly (no script
+reads it) and SameSite=Strict (no other site's page sends it). Every form that changes
+something carries a CSRF token, another HMAC keyed by the token over the session cookie,
+checked on POST. The sign-in form itself, before any session, uses a double-submit nonce: a
+random cookie that the form repeats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.responses import Response
+
+SESSION_COOKIE = "palimpsest_session"
+SIGNIN_COOKIE = "palimpsest_signin"
+SESSION_SECONDS = 7 * 24 * 3600
+
+
+def _mac(token: str, *parts: str) -> str:
+    message = "\x1f".join(parts).encode()
+    return hmac.new(token.encode(), message, hashlib.sha256).hexdigest()
+
+
+def new_session(token: str, now: float | None = None) -> str:
+    issued = str(int(now if now is not None else time.time()))
+    nonce = secrets.token_urlsafe(16)
+    return f"{issued}.{nonce}.{_mac(token, 'session', issued, nonce)}"
+
+
+def session_valid(token: str, cookie: str | None, now: float | None = None) -> bool:
+    """Whether ``cookie`` was made by ``new_session`` with this token and has not expired."""
+    issued, _, rest = (cookie or "").partition(".")
+    nonce, _, mac = rest.partition(".")
+    if not (issued.isdigit() and nonce and mac):
+        return False
+    age = (now if now is not None else time.time()) - int(issued)
+    if not 0 <= age <= SESSION_SECONDS:
+        return False
+    return hmac.compare_digest(mac, _mac(token, "session", issued, nonce))
+
+
+def csrf_token(token: str, session: str) -> str:
+    return _mac(token, "csrf", session)
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is asking, as the pages need it: whether writes are on, whether they are signed
+    in, and the CSRF token their forms carry."""
+
+    writes_enabled: bool
+    signed_in: bool
+    csrf: str | None
+
+    @classmethod
+    def of(cls, request: Request, token: str | None) -> Visitor:
+        if not token:
+            return cls(False, False, None)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not session_valid(token, cookie):
+            return cls(True, False, None)
+        return cls(True, True, csrf_token(token, cookie))
+
+    def may_post(self, given_csrf: str | None) -> bool:
+        """A POST is allowed when signed in and carrying this session's CSRF token."""
+        return (
+            self.signed_in
+            and self.csrf is not None
+            and hmac.compare_digest(self.csrf, given_csrf or "")
+        )
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=age,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+
+
+def local_path(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never ``//elsewhere``)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/manage"
