@@ -1,11 +1,12 @@
 """The baseline: a bare aiohttp client making the bench's requests and doing nothing else.
 
-    python bench/baseline.py --base URL --mode etag|same|changed --watches N --concurrency C
+    python bench/baseline.py --base URL --mode etag|same|changed|noisy --watches N ...
 
 Fetches every ``<base>/<mode>/a/<i>`` once to warm up (it keeps each ETag and body hash, as
 the checker keeps validators), then times another sweep at the same concurrency (``--repeat``
 sweeps, keeping the fastest): with ``If-None-Match`` for ``etag``, reading and sha256-hashing
-the body for ``same``, reading the body for ``changed``. Prints one JSON line: wall and CPU
+the body for ``same`` and ``noisy`` (new bytes on every fetch), reading the body for
+``changed``. Prints one JSON line: wall and CPU
 seconds of the timed sweep, statuses.
 """
 
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-MODES = ("etag", "same", "changed")
+MODES = ("etag", "same", "changed", "noisy")
 
 
 def cpu_seconds() -> float:
@@ -58,7 +59,7 @@ class Sweep:
             etag = response.headers.get("ETag")
         if etag:
             self.etags[i] = etag
-        if self.mode == "same" and response.status == 200:
+        if self.mode in ("same", "noisy") and response.status == 200:
             digest = hashlib.sha256(body).hexdigest()
             self.same_hash += self.hashes.get(i) == digest
             self.hashes[i] = digest

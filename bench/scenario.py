@@ -1,6 +1,7 @@
 """One timed check of every watch, end to end, in a fresh process (the reactor runs once).
 
-    python bench/scenario.py --base URL --mode etag|same|changed --watches N --db FILE
+    python bench/scenario.py --base URL --mode etag|same|changed|noisy --watches N --db FILE
+                             [--fast-path on|off]
 
 Adds N watches of ``<base>/<mode>/a/<i>`` to a new SQLite database, checks them all once to
 warm up (validators, hashes and first versions exist after it), makes them due again, then
@@ -32,7 +33,7 @@ from palimpsest.app import App, bootstrap, utcnow
 from palimpsest.checking import Checker, claim_due_watches
 from palimpsest.settings import Settings
 
-MODES = ("etag", "same", "changed")
+MODES = ("etag", "same", "changed", "noisy")
 
 
 def cpu_seconds() -> float:
@@ -119,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--db", type=Path, required=True, help="a new SQLite file")
     parser.add_argument("--repeat", type=int, default=1, help="timed checks; the best counts")
+    parser.add_argument(
+        "--fast-path", choices=("on", "off"), default="on", help="PALIMPSEST_FAST_PATH"
+    )
     parser.add_argument("--profile", type=Path, help="write a profile of the timed check here")
     parser.add_argument(
         "--clock",
@@ -137,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         concurrency_per_domain=args.concurrency,
         batch_size=args.watches,
         log_level="WARNING",
+        fast_path=args.fast_path == "on",
     )
     app = bootstrap(settings)
     seed(app, args.base, args.mode, args.watches)
@@ -152,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     if profiler is not None:
         profiler.save(args.profile, checks=result["checks"])
     result.update(mode=args.mode, watches=args.watches, concurrency=args.concurrency)
+    result.update(fast_path=args.fast_path)
     print(json.dumps(result), flush=True)
     return 0
 

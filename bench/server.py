@@ -1,4 +1,4 @@
-"""The bench's publisher: an aiohttp server on 127.0.0.1 with three kinds of unchanging news.
+"""The bench's publisher: an aiohttp server on 127.0.0.1 with four kinds of news pages.
 
     python bench/server.py [--corpus DIR] [--port 0]    # prints its base URL, serves until
                                                         # killed or its stdin closes
@@ -9,6 +9,9 @@ or of generated article pages when the corpus is absent, so any number of distin
     GET /etag/a/<i>      ETag on every answer; a matching If-None-Match gets a bodyless 304
     GET /same/a/<i>      the same bytes every time, no validators: an unchanged 200
     GET /changed/a/<i>   the article's longest paragraph gains a new sentence on every fetch
+    GET /noisy/a/<i>     the same article in new bytes on every fetch: a CSRF nonce in <head>,
+                         and before </body> an ad slot, a "most read" box, a timestamp and a
+                         nonce in a script (what news pages change on every fetch)
     GET /robots.txt      allows everything
     GET /_stats          {"requests": …, "cpu_seconds": …} of this process, to tell a busy server
 """
@@ -41,6 +44,8 @@ class Page:
     content_type: str
     etag: str
     split_at: int  # where the changing sentence goes: inside the longest paragraph
+    head_at: int = 0  # where the noise of <head> goes: before </head>
+    tail_at: int = 0  # where the noise of <body> goes: before </body>, outside the article
 
 
 def make_page(body: bytes, article: str | None = None) -> Page:
@@ -50,7 +55,16 @@ def make_page(body: bytes, article: str | None = None) -> Page:
     except UnicodeDecodeError:
         content_type = "text/html"  # let the client read the page's own <meta charset>
     etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-    return Page(body, content_type, etag, _insertion_point(body, article))
+    lowered = body.lower()
+    head_at, tail_at = lowered.find(b"</head"), lowered.rfind(b"</body")
+    return Page(
+        body,
+        content_type,
+        etag,
+        _insertion_point(body, article),
+        head_at=head_at if head_at >= 0 else 0,
+        tail_at=tail_at if tail_at >= 0 else len(body),
+    )
 
 
 def _insertion_point(body: bytes, article: str | None) -> int:
@@ -151,6 +165,28 @@ class Publisher:
         body = page.body[: page.split_at] + sentence.encode("ascii") + page.body[page.split_at :]
         return web.Response(body=body, headers={"Content-Type": page.content_type})
 
+    async def noisy(self, request: web.Request) -> web.Response:
+        page = self.page(request)
+        self.revision += 1
+        token = hashlib.sha256(str(self.revision).encode()).hexdigest()[:16]
+        head = f'<meta name="csrf-token" content="{token}">'.encode("ascii")
+        picks = [(self.revision * k) % 7 for k in (1, 3, 5)]
+        tail = (
+            f'<div class="ad" id="ad-slot-{token[:6]}"><a href="/ad/{token}">Sponsored</a></div>'
+            '<aside class="most-read"><h3 class="card-title">Most read</h3><ol>'
+            + "".join(f"<li><a href='/n/{n}'>Story number {n} of the day</a></li>" for n in picks)
+            + f"</ol></aside><p class='served'>Served at {time.time():.3f}</p>"
+            f'<script>window.nonce = "{token}";</script>'
+        ).encode("ascii")
+        body = (
+            page.body[: page.head_at]
+            + head
+            + page.body[page.head_at : page.tail_at]
+            + tail
+            + page.body[page.tail_at :]
+        )
+        return web.Response(body=body, headers={"Content-Type": page.content_type})
+
     async def robots(self, _request: web.Request) -> web.Response:
         return web.Response(text="User-agent: *\nAllow: /\n")
 
@@ -167,6 +203,7 @@ class Publisher:
         app.router.add_get("/etag/a/{i}", self.etag)
         app.router.add_get("/same/a/{i}", self.same)
         app.router.add_get("/changed/a/{i}", self.changed)
+        app.router.add_get("/noisy/a/{i}", self.noisy)
         app.router.add_get("/robots.txt", self.robots)
         app.router.add_get("/_stats", self.stats)
         return app

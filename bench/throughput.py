@@ -11,7 +11,9 @@ scenario runs, each in a fresh process (a Twisted reactor runs once per process)
 - the baseline (``bench/baseline.py``): the same N URLs with aiohttp at the same concurrency.
 
 Scenarios: ``etag`` (every answer a 304), ``same`` (unchanged 200s), ``changed`` (every page's
-article changes: extract, diff, compress, insert). Prints a table and writes
+article changes: extract, diff, compress, insert), ``noisy`` (new bytes on every fetch, the
+same article: the fast path's case; measured with ``PALIMPSEST_FAST_PATH`` on, and off as
+``noisy-full``, fewer watches timed once like changed pages). Prints a table and writes
 ``bench/results/throughput.json``; ``--profile`` also profiles each scenario's timed check
 into ``bench/results/profile-<scenario>.prof`` (+ ``.txt``, a summary); ``--profiler sample``
 uses pyinstrument instead of cProfile (less overhead; main thread only; not a dependency).
@@ -69,7 +71,7 @@ def run_child(script: str, *args: str) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(base: str, mode: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+def measure(base: str, mode: str, args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
     # A changed page costs ~50x a 304: fewer of them, checked once, keep the bench short.
     changed = mode == "changed"
     watches = min(args.watches, args.changed_watches) if changed else args.watches
@@ -80,7 +82,18 @@ def measure(base: str, mode: str, args: argparse.Namespace, workdir: Path) -> di
     ours = run_child("scenario.py", *common, "--db", str(workdir / f"{mode}.db"))
     log(f"{mode}: baseline (aiohttp)")
     baseline = run_child("baseline.py", *common)
-    return {"mode": mode, "ours": ours, "baseline": baseline}
+    runs = [{"mode": mode, "ours": ours, "baseline": baseline}]
+    if mode == "noisy":  # the same pages extracted in full every time, as changed pages
+        full = min(args.watches, args.changed_watches)
+        log(f"{mode}: ours with the fast path off ({full} watches)")
+        off = run_child(
+            "scenario.py",
+            *("--base", base, "--mode", mode, "--watches", str(full)),
+            *("--concurrency", str(args.concurrency), "--repeat", "1", "--fast-path", "off"),
+            *("--db", str(workdir / f"{mode}-full.db")),
+        )
+        runs.append({"mode": "noisy-full", "ours": off, "baseline": baseline})
+    return runs
 
 
 def profile(base: str, mode: str, args: argparse.Namespace, workdir: Path) -> Path:
@@ -139,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_server(args.corpus) as base,
     ):
         for mode in modes:
-            runs.append(measure(base, mode, args, Path(tmp)))
+            runs.extend(measure(base, mode, args, Path(tmp)))
         if args.profile:
             profiles = {mode: profile(base, mode, args, Path(tmp)) for mode in modes}
     result = summarise(runs, args, corpus=args.corpus)
@@ -147,6 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print_table(result)
+    derived = {run["mode"]: run["derived"] for run in result["scenarios"]}
+    if "noisy" in derived and "noisy-full" in derived:
+        on, off = derived["noisy"], derived["noisy-full"]
+        print(
+            "noisy pages, fast path on / off: "
+            f"{on['ours_checks_per_s'] / off['ours_checks_per_s']:.1f}x checks/s, "
+            f"{on['ours_checks_per_cpu_s'] / off['ours_checks_per_cpu_s']:.1f}x per CPU-s"
+        )
     print(f"results: {args.out}")
     if profiles:
         print_profiles(profiles)

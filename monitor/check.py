@@ -46,6 +46,7 @@ class FetchTarget:
     longest_words: int | None = None  # the longest version of this story ever seen
     related_words: int | None = None  # the longest current version of its related pages
     obey_robots: bool = True  # False: this watch's robots.txt override (logged at each check)
+    article_hint: dict[str, Any] | None = None  # the fast path's (monitor.fastpath), if any
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Extraction:
     paywall: str = "unknown"
     paywall_evidence: tuple[Signal, ...] = ()
     related: tuple[tuple[str, str], ...] = ()  # (url, relation): canonical, amp, feed, …
+    article_hint: dict[str, Any] | None = None  # made with it for the fast path, if asked
 
     @property
     def extractor_key(self) -> str:
@@ -91,5 +93,8 @@ class CheckResult:
     moved_to: str | None = None  # set when a permanent redirect led elsewhere
     blocked: str | None = None  # why the page was a wall (bot wall, captcha, …)
     retry_after: float | None = None  # seconds a 429/503 asked us to wait (Retry-After)
+    # A new fast-path hint for the watch (monitor.fastpath), from this check's extraction.
+    article_hint: dict[str, Any] | None = None
+    fast_path: bool = False  # unchanged by the fast path, without extraction
     # The decoded page, for extraction only; never stored.
     html: str | None = field(default=None, repr=False)

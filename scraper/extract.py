@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 from importlib.metadata import version as package_version
+from typing import Any
 
 import trafilatura
 from lxml import etree
@@ -21,7 +22,8 @@ from trafilatura.settings import Document
 from trafilatura.utils import HTML_PARSER, load_html, repair_faulty_html
 
 from monitor.article import Article
-from monitor.check import Extraction
+from monitor.check import Extraction, extractor_key
+from monitor.fastpath import article_digest, covers, hint_applies, locate, make_hint
 from monitor.fingerprint import normalise_text, text_fingerprint
 from monitor.noise import strip_noise
 from monitor.paywall import BLOCK_PHRASES, METER_PHRASES, PROMPT_PHRASES, find_phrase
@@ -89,16 +91,20 @@ def extract_article(
     selector: str | None = None,
     ignore: Sequence[str] = (),
     known_fingerprint: str | None = None,
+    *,
+    with_hint: bool = False,
+    previous_hint: dict[str, Any] | None = None,
 ) -> Extraction:
     """Extract the article of ``html``; a page with no article gives an empty text.
 
     When the article's fingerprint equals ``known_fingerprint`` (the current version's), the
     paywall evidence and related pages are not looked for: nothing changed that they describe,
-    and they cost more than trafilatura itself on a typical page. Raises UnreadablePage for
-    HTML nested too deeply to parse.
+    and they cost more than trafilatura itself on a typical page. ``with_hint`` also makes
+    the fast path's hint for this article (``monitor.fastpath``; ``previous_hint``'s element
+    is tried first). Raises UnreadablePage for HTML nested too deeply to parse.
     """
     tree = load_page(html)
-    signals, related = [], {}
+    signals, related, hint = [], {}, None
     if tree is None:
         article = Article(title=None, text="", url=url)
         fingerprint = text_fingerprint("", None)
@@ -110,11 +116,10 @@ def extract_article(
         if fingerprint != known_fingerprint:
             signals = page_signals(tree, untrimmed)
             related = discover_related(tree, url) if url else {}
-    options = {**OPTIONS, "rescue_below": RESCUE_BELOW, "rescue_ratio": RESCUE_RATIO}
-    if selector:
-        options["selector"] = selector
-    if ignore:
-        options["ignore"] = list(ignore)
+    options = extractor_options(selector, ignore)
+    if with_hint and tree is not None:
+        key = extractor_key(EXTRACTOR, EXTRACTOR_VERSION, options)
+        hint = _article_hint(html, tree, article.text, fingerprint, key, ignore, previous_hint)
     return Extraction(
         article=article,
         fingerprint=fingerprint,
@@ -123,7 +128,55 @@ def extract_article(
         extractor_options=options,
         paywall_evidence=tuple(signals),
         related=tuple(related.items()),
+        article_hint=hint,
     )
+
+
+def extractor_options(selector: str | None = None, ignore: Sequence[str] = ()) -> dict[str, Any]:
+    """The options a version records as made with: the extractor's, and the watch's."""
+    options: dict[str, Any] = {**OPTIONS, "rescue_below": RESCUE_BELOW}
+    options["rescue_ratio"] = RESCUE_RATIO
+    if selector:
+        options["selector"] = selector
+    if ignore:
+        options["ignore"] = list(ignore)
+    return options
+
+
+def current_extractor(selector: str | None = None, ignore: Sequence[str] = ()) -> str:
+    """The extractor key (``monitor.check.extractor_key``) a watch's page is extracted with."""
+    return extractor_key(EXTRACTOR, EXTRACTOR_VERSION, extractor_options(selector, ignore))
+
+
+def _article_hint(
+    html: str,
+    tree: HtmlElement,
+    text: str,
+    fingerprint: str,
+    key: str,
+    ignore: Sequence[str],
+    previous: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The fast path's hint for this article: its element, found again or anew, and the
+    digest; None (keep the watch's hint) when the previous one already says "no element"
+    for this very version."""
+    tried = []
+    if isinstance(previous, dict) and previous.get("extractor") == key:
+        if previous.get("locator") is None:
+            if hint_applies(previous, fingerprint, key):
+                return None
+        else:
+            tried.append(previous["locator"])
+    for locator in _then_located(tried, tree, text):
+        found = article_digest(html, locator, ignore)
+        if found is not None and covers(found[1], text):
+            return make_hint(fingerprint, key, locator, found[0])
+    return make_hint(fingerprint, key, None, None)
+
+
+def _then_located(first: list[dict[str, Any]], tree: HtmlElement, text: str):
+    yield from first
+    yield from (locator for locator in locate(tree, text) if locator not in first)
 
 
 def load_page(html: str) -> HtmlElement | None:

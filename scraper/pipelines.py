@@ -5,10 +5,12 @@
 threads at once crash the process now and then: SIGSEGV, "double free or corruption",
 "munmap_chunk(): invalid pointer", trafilatura issues #840 and #925; and under the GIL more
 threads would not extract faster), recognises walls (bot, CAPTCHA, consent: ``blocked``),
-settles the paywall state and whether the article changed. ``RecordPipeline`` hands results
-to the recorder set in ``PALIMPSEST_RECORDER`` (a callable taking a list of CheckResults,
-run in a thread) in batches of ``PALIMPSEST_RECORD_BATCH``, and whatever is left when the
-crawl closes.
+settles the paywall state and whether the article changed; with ``PALIMPSEST_FAST_PATH``
+on, a page whose article element, headline inputs and paywall markup hash as the watch's
+hint says (``monitor.fastpath``) is ``unchanged`` without extraction. ``RecordPipeline``
+hands results to the recorder set in ``PALIMPSEST_RECORDER`` (a callable taking a list of
+CheckResults, run in a thread) in batches of ``PALIMPSEST_RECORD_BATCH``, and whatever is
+left when the crawl closes.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from scrapy.exceptions import NotConfigured
 
 from monitor.blocked import blocked_reason
 from monitor.check import BLOCKED, ERROR, NEW_VERSION, UNCHANGED, CheckResult, Extraction
+from monitor.fastpath import is_fast_hit
 from monitor.paywall import decide
-from scraper.extract import UnreadablePage, extract_article
+from scraper.extract import UnreadablePage, current_extractor, extract_article
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +39,25 @@ Recorder = Callable[[list[CheckResult]], object]
 EXTRACTION = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
 
 
-def judge_page(html: str, result: CheckResult) -> None:
+def judge_page(html: str, result: CheckResult, fast_path: bool = False) -> None:
     """Extract ``html`` into ``result``: blocked, unchanged, a candidate new version, or an
-    error when the page cannot be read (a check always ends in a recorded outcome)."""
-    options = result.target.options
+    error when the page cannot be read (a check always ends in a recorded outcome).
+
+    With ``fast_path``, the watch's hint is tried first, and a full extraction makes a new
+    hint for the recorder to keep."""
+    target = result.target
+    selector, ignore = target.options.get("selector"), target.options.get("ignore", ())
+    if fast_path and _fast_hit(html, result, selector, ignore):
+        result.outcome, result.body, result.fast_path = UNCHANGED, None, True
+        return
     try:
         extraction = extract_article(
             html,
             result.final_url,
-            options.get("selector"),
-            options.get("ignore", ()),
-            known_fingerprint=result.target.latest_fingerprint,
+            selector,
+            ignore,
+            known_fingerprint=target.latest_fingerprint,
+            **({"with_hint": True, "previous_hint": target.article_hint} if fast_path else {}),
         )
     except UnreadablePage as exc:
         result.outcome, result.error, result.body = ERROR, str(exc), None
@@ -66,12 +77,25 @@ def judge_page(html: str, result: CheckResult) -> None:
     if reason is not None:
         result.outcome, result.blocked, result.body = BLOCKED, reason, None
         return
+    result.article_hint = extraction.article_hint
     if extraction.fingerprint == result.target.latest_fingerprint:
         # Same article in different bytes (ads, nonces, timestamps): keep the hash only.
         result.outcome, result.body = UNCHANGED, None
         return
     result.outcome = NEW_VERSION  # unless the recorder finds it is a revert
     result.extraction = _with_paywall(extraction, result)
+
+
+def _fast_hit(html: str, result: CheckResult, selector, ignore) -> bool:
+    target = result.target
+    if not target.article_hint or target.latest_fingerprint is None:
+        return False
+    try:
+        key = current_extractor(selector, ignore)
+        return is_fast_hit(target.article_hint, html, target.latest_fingerprint, key, ignore)
+    except Exception:  # a bug of ours on a hostile page: the full extraction decides
+        log.exception("fast path failed for %s", result.final_url)
+        return False
 
 
 def _with_paywall(extraction: Extraction, result: CheckResult) -> Extraction:
@@ -85,11 +109,18 @@ def _with_paywall(extraction: Extraction, result: CheckResult) -> Extraction:
 
 
 class ExtractArticlePipeline:
+    def __init__(self, fast_path: bool = False) -> None:
+        self.fast_path = fast_path
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractArticlePipeline:
+        return cls(crawler.settings.getbool("PALIMPSEST_FAST_PATH", False))
+
     async def process_item(self, item: CheckResult) -> CheckResult:
         if item.html is not None:
             html, item.html = item.html, None
             loop = asyncio.get_running_loop()
-            await loop.run_in_executor(EXTRACTION, judge_page, html, item)
+            await loop.run_in_executor(EXTRACTION, judge_page, html, item, self.fast_path)
         return item
 
 

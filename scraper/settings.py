@@ -39,18 +39,30 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
         # the callback's source (~1.2 ms) whenever its cache has forgotten the bound method,
         # which happens once the requests holding it are gone: 310 times in 3,000 checks here.
         "WARN_ON_GENERATOR_RETURN_VALUE": False,
+        # Every middleware left on costs each check a hop (a coroutine, a deprecation-argument
+        # check) whether or not it does anything; these do nothing for the watch spider,
+        # whose callbacks yield no requests and whose start requests are all alike.
         "SPIDER_MIDDLEWARES": {
+            "scrapy.spidermiddlewares.start.StartSpiderMiddleware": None,
             "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
             "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
             "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+            "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
         },
         "DOWNLOADER_MIDDLEWARES": {
             # Before RobotsTxtMiddleware (100); redirect hops come back through it too.
             "scraper.guard.PrivateNetworkGuard": 60,
+            # No allowed_domains (a watch goes where its redirects lead, past the guard).
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            # No credentials: a watch's URL is fetched as any reader would.
+            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
             "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
             "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
             "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
         },
+        # Nothing reads the crawl's stats (the snapshots are the record), and with logging at
+        # WARNING they are not even dumped.
+        "STATS_CLASS": "scrapy.statscollectors.DummyStatsCollector",
         "EXTENSIONS": {
             "scrapy.extensions.logstats.LogStats": None,
             "scrapy.extensions.corestats.CoreStats": None,
@@ -61,5 +73,6 @@ def scrapy_settings(settings: Settings) -> dict[str, Any]:
             "scraper.pipelines.RecordPipeline": 900,
         },
         "PALIMPSEST_RECORD_BATCH": 200,
+        "PALIMPSEST_FAST_PATH": settings.fast_path,
         "PALIMPSEST_ALLOW_PRIVATE_NETWORKS": settings.allow_private_networks,
     }

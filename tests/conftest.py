@@ -1,7 +1,10 @@
 """Shared fixtures: databases (SQLite and PostgreSQL), the local publisher, the CLI.
 
 ``pytest --db sqlite|postgresql|all`` (default ``all``) picks the backends that storage and
-end-to-end tests run on. PostgreSQL is the server on 127.0.0.1:5432 (``PALIMPSEST_TEST_PG``
+end-to-end tests run on. Detection timelines (marked ``fast_path_both``) also run with the
+fast path off (``PALIMPSEST_FAST_PATH=0``), on the first backend only: ``--fast-path
+on|off|both`` (default ``both``); they assert the exact change events, so both ways passing
+means the fast path changes none. PostgreSQL is the server on 127.0.0.1:5432 (``PALIMPSEST_TEST_PG``
 overrides); each test gets a fresh database of its own. If PostgreSQL is wanted and not
 reachable, its tests fail with that reason: they are never skipped silently.
 """
@@ -36,6 +39,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("sqlite", "postgresql", "all"),
         help="database backends for storage tests",
     )
+    parser.addoption(
+        "--fast-path",
+        default="both",
+        choices=("on", "off", "both"),
+        help="detection timelines with the fast path on, off, or both (off on one backend)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fast_path_both: a detection timeline run with the fast path on and off"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -45,12 +60,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         only = metafunc.definition.get_closest_marker("backends")
         if only is not None:  # a fault that exists on one backend only
             backends = tuple(b for b in backends if b in only.args)
-        metafunc.parametrize("backend", backends, indirect=True)
+        if metafunc.definition.get_closest_marker("fast_path_both"):
+            mode = metafunc.config.getoption("--fast-path")
+            runs = [(b, "off" if mode == "off" else "on") for b in backends]
+            if mode == "both":
+                runs.append((backends[0], "off"))
+            ids = [f"{b}-fast-path-{m}" for b, m in runs]
+            metafunc.parametrize(("backend", "fast_path"), runs, indirect=True, ids=ids)
+        else:
+            metafunc.parametrize("backend", backends, indirect=True)
 
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture
+def fast_path(request: pytest.FixtureRequest) -> str:
+    """``on`` or ``off``: PALIMPSEST_FAST_PATH for the CLI (``on`` unless parametrized)."""
+    return getattr(request, "param", "on")
 
 
 @pytest.fixture
@@ -144,6 +173,7 @@ def cli_env(**extra: str) -> dict[str, str]:
 @dataclass
 class Cli:
     db_url: str
+    fast_path: str = "on"
 
     def __call__(self, *args: str, ok: bool = True, **env: str) -> subprocess.CompletedProcess:
         """Run ``palimpsest --db URL ARGS…``; with ``ok`` (default) insist on exit code 0."""
@@ -151,7 +181,7 @@ class Cli:
             [sys.executable, "-m", "palimpsest.cli", "--db", self.db_url, *args],
             capture_output=True,
             text=True,
-            env=cli_env(**env),
+            env=cli_env(**{"PALIMPSEST_FAST_PATH": str(int(self.fast_path == "on")), **env}),
             timeout=120,
         )
         if ok:
@@ -160,8 +190,8 @@ class Cli:
 
 
 @pytest.fixture
-def cli(db_url: str) -> Cli:
-    return Cli(db_url)
+def cli(db_url: str, fast_path: str) -> Cli:
+    return Cli(db_url, fast_path)
 
 
 def wait_for(predicate, timeout: float, what: str, every: float = 0.1):

@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
 from sqlalchemy import create_engine, select
 
 from db.models import Snapshot
 from tests.articles import PARAGRAPHS, story_page
+
+# Run with the fast path on and off (tests/conftest.py): the same events both ways.
+pytestmark = pytest.mark.fast_path_both
 
 
 def snapshot_outcomes(db_url: str, watch_id: int) -> list[str]:

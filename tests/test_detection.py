@@ -10,12 +10,17 @@ import uuid
 from collections import defaultdict
 from itertools import pairwise
 
+import pytest
+
 from db.engine import make_engine, session_factory
 from db.reading import as_view, versions
 from db.watches import list_watches
 from monitor.versiondiff import apply_json, compare_versions, diff_json
 from palimpsest.localsite import article_page
 from tests.scenarios import ROUNDS, STORY, TIMELINES, TITLE, full, gated, publish_round
+
+# Run with the fast path on and off (tests/conftest.py): the same events both ways.
+pytestmark = pytest.mark.fast_path_both
 
 
 def assert_every_version_pair_round_trips(db_url: str) -> int:
@@ -35,7 +40,16 @@ def assert_every_version_pair_round_trips(db_url: str) -> int:
     return pairs
 
 
-def test_each_article_gives_exactly_the_expected_change_kinds(cli, site, db_url):
+def article_hints(db_url: str) -> dict[int, dict | None]:
+    engine = make_engine(db_url)
+    try:
+        with session_factory(engine)() as session:
+            return {w.id: w.article_hint for w in list_watches(session)}
+    finally:
+        engine.dispose()
+
+
+def test_each_article_gives_exactly_the_expected_change_kinds(cli, site, db_url, fast_path):
     prefix = f"d{uuid.uuid4().hex[:6]}"
 
     def path(name: str) -> str:
@@ -62,6 +76,15 @@ def test_each_article_gives_exactly_the_expected_change_kinds(cli, site, db_url)
                 wrong.append(f"round {number} {name}: expected {expected}, got {got}")
     assert not wrong, "\n".join(wrong)
     assert assert_every_version_pair_round_trips(db_url) >= 5
+    hints = article_hints(db_url)
+    if fast_path == "on":  # the noisy pages had a hint to check against: the fast path ran
+        assert hints[watch_ids["noise-only"]]["locator"] == {
+            "tag": "article",
+            "attr": None,
+            "value": None,
+        }
+    else:
+        assert set(hints.values()) == {None}
 
 
 def test_related_pages_are_watched_with_the_article_and_a_fuller_amp_is_evidence(cli, site):

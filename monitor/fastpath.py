@@ -1,0 +1,273 @@
+"""The fast path: tell a page whose bytes changed but whose article did not, without trafilatura.
+
+News pages change bytes on every fetch (ads, nonces, "most read" boxes, timestamps) while
+the article stays put. A full extraction (trafilatura, stop list, fingerprint) costs tens of
+milliseconds; this costs about one. After a full extraction, ``locate`` finds the element of
+the page that holds the whole article text (the smallest one the page names uniquely: by id,
+by class, or the only ``<article>``), and ``article_digest`` hashes, straight from the HTML
+string (parsing a whole 170 KB page costs more than the budget), that element's text after
+the stop list and the watch's ``--ignore`` regexes, together with every input trafilatura
+takes the headline from (``<title>``, the title meta tags, JSON-LD, and the headings when no
+``og:title`` settles it) and the paywall markup (JSON-LD, ``article:content_tier``,
+``isAccessibleForFree``). The hint (``make_hint``) records that digest with the fingerprint
+of the version the full extraction found, the extractor and its options.
+
+A later fetch whose digest equals the hint's, while the watch's current version still has
+the hint's fingerprint and the extractor and options are the same, is ``unchanged``; anything
+else (the element missing or named twice, any difference) falls back to full extraction.
+A digest is computed the same way from the same kind of input on both sides, so the
+comparison needs no HTML parser to agree with lxml: only the element's text must cover the
+extracted article, which ``covers`` checks when a hint is made.
+
+>>> page = '<html><head><title>T</title></head><body><article id="a"><p>One.</p>' \\
+...     '<p>Updated 3 minutes ago</p></article><aside>ad 1</aside></body></html>'
+>>> later = page.replace("3 minutes", "9 minutes").replace("ad 1", "ad 2")
+>>> locator = {"tag": "article", "attr": "id", "value": "a"}
+>>> article_digest(page, locator)[0] == article_digest(later, locator)[0]
+True
+>>> article_digest(page.replace("One.", "Two."), locator)[0] == article_digest(page, locator)[0]
+False
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_escapes
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.fingerprint import normalise_text
+from monitor.noise import strip_noise
+
+# The shape of a hint; a hint of another format is ignored (and replaced).
+HINT_FORMAT = 1
+
+# Elements that may hold an article, smallest first is taken (see locate).
+CONTAINERS = ("article", "main", "section", "div", "td", "span", "font", "center")
+# An element named by its class is unique only if no other element of its tag has it; past
+# this many occurrences of a value in the page it is not looked for.
+MAX_OCCURRENCES = 20
+
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9]*\Z")
+_START_TAG = re.compile(
+    r"<([a-zA-Z][^\s/>]*)((?:\s*[^\s=>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*/?>"
+)
+_ATTRIBUTE = re.compile(r"([^\s=>/]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+)))?")
+_INVISIBLE = re.compile(
+    r"<(script|style|noscript|template|svg|textarea)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S
+)
+_BLOCK_TAGS = (
+    "p|div|li|ul|ol|h[1-6]|br|hr|tr|td|th|table|thead|tbody|section|article|header|footer"
+    "|aside|blockquote|pre|figure|figcaption|dd|dt|dl|main|nav|form|details|summary|address"
+    "|center|fieldset|caption|picture|video|audio|iframe|button|label|option|select"
+)
+_BLOCK = re.compile(rf"</?(?:{_BLOCK_TAGS})\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+_HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.I)
+_META = re.compile(r"<meta\b[^>]*>", re.I)
+_META_KEPT = re.compile(r"title|headline|content_tier|accessible", re.I)
+_OG_TITLE = re.compile(
+    r"""property\s*=\s*["']?og:title["'\s/>].*content\s*=\s*["']?\s*[^\s"'/>]"""
+    r"""|content\s*=\s*["']?\s*[^\s"'/>].*property\s*=\s*["']?og:title["'\s/>]""",
+    re.I | re.S,
+)
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
+_JSON_LD = re.compile(r"<script\b[^>]*ld\+json[^>]*>(.*?)</script\s*>", re.I | re.S)
+_HEADINGS = re.compile(r"<(h[1-3])\b([^>]*)>(.*?)</\1\s*>", re.I | re.S)
+_FREE_SPELLINGS = ("isAccessibleForFree", "isaccessibleforfree", "ISACCESSIBLEFORFREE")
+
+
+def article_digest(
+    html: str, locator: dict[str, Any], ignore: Sequence[str] = ()
+) -> tuple[str, str] | None:
+    """The digest of ``html``'s article element, headline inputs and paywall markup, and
+    that element's text (for ``covers``); None when the element is missing or not unique."""
+    span = _element_span(html, locator)
+    if span is None:
+        return None
+    text = element_text(html[span[0] : span[1]], ignore)
+    parts = [str(HINT_FORMAT), normalise_text(text), *_headline_inputs(html)]
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return digest, text
+
+
+def element_text(fragment: str, ignore: Sequence[str] = ()) -> str:
+    """The text of an HTML fragment, one line per block, less the stop list and ``ignore``."""
+    text = _INVISIBLE.sub("", fragment)
+    text = _TAG.sub("", _BLOCK.sub("\n", text))
+    return strip_noise(html_escapes.unescape(text), ignore)
+
+
+def covers(element_text: str, article_text: str) -> bool:
+    """Whether every paragraph of ``article_text`` is in ``element_text`` (both normalised)."""
+    haystack = normalise_text(element_text)
+    paragraphs = [normalise_text(line) for line in article_text.splitlines()]
+    paragraphs = [p for p in paragraphs if p]
+    return bool(paragraphs) and all(p in haystack for p in paragraphs)
+
+
+def locate(tree: Any, article_text: str) -> list[dict[str, Any]]:
+    """Locators of the elements of ``tree`` (lxml) that hold the whole ``article_text``, from
+    the smallest up, each naming an element that is alone in the tree to match it."""
+    paragraphs = [p for p in (normalise_text(line) for line in article_text.splitlines()) if p]
+    if not paragraphs:
+        return []
+    needed = sum(len(p) for p in paragraphs) * 0.9
+    sized = []
+    for element in tree.iter(*CONTAINERS):
+        size = len(element.text_content())
+        if size >= needed:  # the deeper of two of one size (<main><article>) first
+            sized.append((size, -sum(1 for _ in element.iterancestors()), element))
+    sized.sort(key=lambda entry: entry[:2])
+    smallest = None
+    for *_size, element in sized:
+        haystack = normalise_text(element.text_content())
+        if all(p in haystack for p in paragraphs):
+            smallest = element
+            break
+    locators = []
+    element = smallest
+    while element is not None and element.tag not in ("body", "html"):
+        locator = _unique_locator(tree, element)
+        if locator is not None:
+            locators.append(locator)
+        element = element.getparent()
+    return locators
+
+
+def make_hint(
+    fingerprint: str, extractor: str, locator: dict[str, Any] | None, digest: str | None
+) -> dict[str, Any]:
+    """What the watch keeps (``watch.article_hint``) for the next fetches; a hint with no
+    locator says "this version's page has no element to watch": not looked for again."""
+    return {
+        "format": HINT_FORMAT,
+        "fingerprint": fingerprint,
+        "extractor": extractor,
+        "locator": locator,
+        "digest": digest,
+    }
+
+
+def hint_applies(hint: Any, fingerprint: str | None, extractor: str) -> bool:
+    """Whether ``hint`` was made for the current version (``fingerprint``) by ``extractor``
+    (its name, version and the watch's options, ``monitor.check.extractor_key``)."""
+    return (
+        isinstance(hint, dict)
+        and hint.get("format") == HINT_FORMAT
+        and fingerprint is not None
+        and hint.get("fingerprint") == fingerprint
+        and hint.get("extractor") == extractor
+    )
+
+
+def is_fast_hit(hint: Any, html: str, fingerprint: str | None, extractor: str, ignore=()) -> bool:
+    """Whether ``html`` is, by ``hint``, the current version's page again."""
+    if not hint_applies(hint, fingerprint, extractor) or not hint.get("locator"):
+        return False
+    found = article_digest(html, hint["locator"], ignore)
+    return found is not None and found[0] == hint.get("digest")
+
+
+def _unique_locator(tree: Any, element: Any) -> dict[str, Any] | None:
+    tag = element.tag
+    if not isinstance(tag, str) or not _IDENTIFIER.match(tag):
+        return None
+    for attr in ("id", "class"):
+        value = element.get(attr)
+        usable = value and value.strip() and len(value) <= 200
+        if usable and len(tree.xpath(f"//*[@{attr}=$v]", v=value)) == 1:
+            return {"tag": tag, "attr": attr, "value": value}
+    if len(tree.xpath(f"//{tag}")) == 1:
+        return {"tag": tag, "attr": None, "value": None}
+    return None
+
+
+def _element_span(html: str, locator: dict[str, Any]) -> tuple[int, int] | None:
+    """Where the one element ``locator`` names starts and ends in ``html``."""
+    tag = str(locator.get("tag") or "")
+    if not _IDENTIFIER.match(tag):
+        return None
+    attr, value = locator.get("attr"), locator.get("value")
+    starts = _starts_by_attribute(html, tag, attr, value) if attr else _starts_by_tag(html, tag)
+    if starts is None or len(starts) != 1:
+        return None
+    begin, inside = starts[0]
+    depth = 1
+    for match in re.compile(rf"<(/?){tag}(?=[\s/>])", re.I).finditer(html, inside):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            return begin, match.start()
+    return None  # never closed: not an element this can follow
+
+
+def _starts_by_tag(html: str, tag: str) -> list[tuple[int, int]] | None:
+    starts = []
+    for match in re.compile(rf"<{tag}(?=[\s/>])", re.I).finditer(html):
+        tag_match = _START_TAG.match(html, match.start())
+        if tag_match is None or len(starts) >= MAX_OCCURRENCES:
+            return None
+        starts.append((match.start(), tag_match.end()))
+    return starts
+
+
+def _starts_by_attribute(
+    html: str, tag: str, attr: str, value: str
+) -> list[tuple[int, int]] | None:
+    starts: dict[int, int] = {}
+    at, seen = html.find(value), 0
+    while at >= 0:
+        seen += 1
+        if seen > MAX_OCCURRENCES:
+            return None
+        opening = html.rfind("<", 0, at)
+        if opening > html.rfind(">", 0, at):
+            match = _START_TAG.match(html, opening)
+            if (
+                match is not None
+                and match.end() > at
+                and match.group(1).lower() == tag
+                and _attributes(match.group(2)).get(attr) == value
+            ):
+                starts[opening] = match.end()
+        at = html.find(value, at + 1)
+    return list(starts.items())
+
+
+def _attributes(raw: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for match in _ATTRIBUTE.finditer(raw):
+        name = match.group(1).lower()
+        if name not in values:
+            quoted = next((g for g in match.groups()[1:] if g is not None), "")
+            values[name] = html_escapes.unescape(quoted)
+    return values
+
+
+def _headline_inputs(html: str) -> list[str]:
+    """What trafilatura takes the headline from, as written, and the paywall markup.
+
+    The headings count only when no ``og:title`` in <head> gives the headline: trafilatura
+    reads the meta tags first and looks at headings only when they name no title.
+    """
+    head_end = _HEAD_END.search(html)
+    head = html[: head_end.start()] if head_end else ""
+    metas = [m.group(0) for m in _META.finditer(head) if _META_KEPT.search(m.group(0))]
+    parts = ["meta", *metas, "title", *(m.group(1) for m in _TITLE.finditer(html))]
+    parts += ["json-ld", *(m.group(1) for m in _JSON_LD.finditer(html))]
+    parts += ["free", *_free_markup(html)]
+    if not any(_OG_TITLE.search(meta) for meta in metas):
+        parts += ["headings", *(m.group(0) for m in _HEADINGS.finditer(html))]
+    return parts
+
+
+def _free_markup(html: str) -> list[str]:
+    """The tags (or JSON) around each ``isAccessibleForFree`` of the page."""
+    found = []
+    for spelling in _FREE_SPELLINGS:
+        at = html.find(spelling)
+        while at >= 0 and len(found) < MAX_OCCURRENCES:
+            found.append(html[html.rfind("<", 0, at) + 1 : html.find(">", at)])
+            at = html.find(spelling, at + 1)
+    return found
