@@ -3,10 +3,12 @@
     python scheduler.py            # the same as `palimpsest run`
 
 One asyncio reactor runs for the whole life of the process. APScheduler's AsyncIOScheduler
-runs inside its loop with two fixed jobs: the dispatch tick, and the delivery of due alerts
-from the outbox. Each watch's schedule lives in the database (``watch.next_check_at``), as
-does each alert's, so several daemons can share one database. A tick that finds a batch still
-running leaves it alone. SIGTERM or SIGINT ends the running crawl (its results so far are
+runs inside its loop with three fixed jobs: the dispatch tick, the delivery of due alerts
+from the outbox, and retention (old checks folded into daily tallies, hourly). Each watch's
+schedule lives in the database (``watch.next_check_at``), as does each alert's, so several
+daemons can share one database. A tick that finds a batch still running only says the
+daemon is alive; the batch keeps its leases itself. With ``--web`` the same loop serves
+the web UI. SIGTERM or SIGINT ends the running crawl (its results so far are
 recorded), lets an alert being sent finish and be recorded, and exits 0 within seconds.
 """
 
@@ -15,10 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import sys
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from db.retention import fold_old_checks
 from db.status import heartbeat
 from palimpsest.alerting.delivery import Deliverer
 from palimpsest.app import App, utcnow
@@ -26,25 +31,30 @@ from palimpsest.checking import Checker, claim_due_watches
 from palimpsest.errors import one_line
 
 log = logging.getLogger("palimpsest.daemon")
+PRUNE_EVERY = 3600.0  # seconds between two retention runs
 
 
 class Daemon:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, web: socket.socket | None = None) -> None:
         self.app = app
+        self.web = web  # a bound socket: serve the web UI from this loop too
         self.checker = Checker(app)
         self.batch: asyncio.Task[None] | None = None
         self.ticking: asyncio.Task[object] | None = None
         self.deliverer = Deliverer(app)
         self.delivering: asyncio.Task[object] | None = None
+        self.pruning: asyncio.Task[object] | None = None
         self.stopping = asyncio.Event()
 
     async def tick(self) -> None:
-        if self.stopping.is_set() or (self.batch is not None and not self.batch.done()):
+        if self.stopping.is_set():
             return
         # Stopping waits for this tick to end rather than cancel its claim half way.
         self.ticking = asyncio.current_task()
         try:
             await asyncio.to_thread(self.beat)
+            if self.batch is not None and not self.batch.done():
+                return  # a long batch: alive (the beat), and its leases are kept (Checker)
             targets = await asyncio.to_thread(claim_due_watches, self.app)
         except Exception as exc:  # the database is locked or down: try again next tick
             log.error("could not claim due watches: %s", one_line(exc))
@@ -77,6 +87,23 @@ class Daemon:
         except Exception as exc:  # the database is locked or down: try again next time
             log.error("could not deliver alerts: %s", one_line(exc))
 
+    async def prune(self) -> None:
+        """Fold checks older than KEEP_CHECKS into daily tallies (``db.retention``)."""
+        keep = self.app.settings.keep_checks
+        if self.stopping.is_set() or not keep:
+            return
+        self.pruning = asyncio.current_task()
+        before = utcnow() - timedelta(seconds=keep)
+        try:
+            folded = await asyncio.to_thread(
+                fold_old_checks, self.app.sessions.begin, before, stop=self.stopping.is_set
+            )
+        except Exception as exc:  # the database is locked or down: try again next time
+            log.error("could not fold old checks: %s", one_line(exc))
+            return
+        if folded:
+            log.info("folded %d checks older than %s into daily tallies", folded, f"{before:%F}")
+
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -86,6 +113,7 @@ class Daemon:
         for job, seconds in (
             (self.tick, self.app.settings.tick_seconds),
             (self.deliver, self.app.settings.alert_tick_seconds),
+            (self.prune, PRUNE_EVERY),
         ):
             scheduler.add_job(
                 job,
@@ -98,6 +126,12 @@ class Daemon:
                 misfire_grace_time=None,
             )
         scheduler.start()
+        server = serving = None
+        if self.web is not None:
+            from palimpsest.web.serving import web_server
+
+            server = web_server(self.app, self.web)
+            serving = asyncio.create_task(server.serve(sockets=[self.web]))
         log.info(
             "palimpsest daemon %s on %s, ticking every %gs",
             self.app.worker_id,
@@ -117,10 +151,15 @@ class Daemon:
         if self.batch is not None and not self.batch.done():
             await self.checker.stop()
             await asyncio.wait({self.batch}, timeout=5)
+        if self.pruning is not None and not self.pruning.done():
+            await asyncio.wait({self.pruning}, timeout=5)  # it stops after its batch
         if self.delivering is not None and not self.delivering.done():
             # The alert being sent is let finish, so that its try is recorded.
             await asyncio.wait({self.delivering}, timeout=self.app.settings.alert_timeout)
         scheduler.shutdown(wait=False)
+        if server is not None:
+            server.should_exit = True
+            await asyncio.wait({serving}, timeout=5)
         try:
             await asyncio.to_thread(self.beat, True)
         except Exception as exc:
@@ -128,10 +167,10 @@ class Daemon:
         log.info("stopped")
 
 
-def run_daemon(app: App) -> None:
+def run_daemon(app: App, web: socket.socket | None = None) -> None:
     from palimpsest import reactor
 
-    reactor.run(Daemon(app).run)
+    reactor.run(Daemon(app, web).run)
 
 
 def main() -> int:

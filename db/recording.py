@@ -14,14 +14,12 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, lazyload
 
 from db.alerts import queue_alerts
-from db.blobs import pack
+from db.blobs import NewBody, store_bodies
 from db.domains import note_answers
-from db.models import Blob, Change, Snapshot, Version, Watch
+from db.models import Change, Snapshot, Version, Watch
 from db.stories import cross_check, link_related
 from monitor.article import Article
 from monitor.check import (
@@ -59,17 +57,33 @@ def record_results(
     policy: Policy,
     removed_after: int = 2,
     backoff: tuple[float, float] = (60.0, 6 * 3600.0),
+    worker: str | None = None,
 ) -> list[CheckResult]:
-    """Write ``results``; returns them with ``outcome`` settled (a new text may be a revert)."""
+    """Write ``results``; returns them with ``outcome`` settled (a new text may be a revert).
+
+    With ``worker``, only the results of watches that ``worker`` still holds are written:
+    a watch whose lease ran out and that another worker claimed since is that worker's to
+    record. The rows are locked (in id order) until the write commits, so no claim can take
+    them in between.
+    """
     if not results:
         return []
-    ids = [r.target.watch_id for r in results]
+    ids = sorted({r.target.watch_id for r in results})
     watches = {
         w.id: w
         for w in session.scalars(
-            select(Watch).where(Watch.id.in_(ids)).options(lazyload(Watch.tags))
+            select(Watch)
+            .where(Watch.id.in_(ids))
+            .order_by(Watch.id)
+            .options(lazyload(Watch.tags))
+            .with_for_update(of=Watch)
         )
     }
+    if worker is not None:
+        lost = [i for i, w in watches.items() if w.claimed_by != worker]
+        if lost:
+            log.warning("%d checks not recorded: their leases passed to another worker", len(lost))
+        watches = {i: w for i, w in watches.items() if w.claimed_by == worker}
     # A watch removed while it was being checked leaves no rows (and no orphan blob).
     live = [r for r in results if r.target.watch_id in watches]
     _store_blobs(session, live, now)
@@ -119,6 +133,7 @@ def _record_one(
         return None
     if result.outcome in (BLOCKED, NOT_HTML):
         return None
+    _keep_hint(watch, result)
     kinds: list[str] = []
     if watch.state == GONE:
         kinds.append(RESTORED)
@@ -159,6 +174,16 @@ def _record_one(
             _add_change(session, watch, kinds, before, version_id, result.fetched_at, verdict)
         )
     return version_id
+
+
+def _keep_hint(watch: Watch, result: CheckResult) -> None:
+    """Keep the fast path's hint a full extraction made (``monitor.fastpath``). A new
+    version (or a revert) without one drops the old: a hint is for one version only; the
+    fast path also checks the fingerprint, extractor and options it was made for."""
+    if result.article_hint is not None:
+        watch.article_hint = result.article_hint
+    elif result.extraction is not None and watch.article_hint is not None:
+        watch.article_hint = None
 
 
 def _judge(session: Session, watch: Watch, result: CheckResult) -> Verdict:
@@ -306,24 +331,20 @@ def _reschedule(
 
 
 def _store_blobs(session: Session, results: Sequence[CheckResult], now: datetime) -> None:
-    bodies = {r.body_sha256: r.body for r in results if r.body is not None and r.body_sha256}
-    if not bodies:
+    kept = [r for r in results if r.body is not None and r.body_sha256]
+    if not kept:
         return
-    rows = []
-    for sha, body in bodies.items():
-        compression, data = pack(body)
-        rows.append(
-            {
-                "sha256": sha,
-                "size": len(body),
-                "compression": compression,
-                "data": data,
-                "created_at": now,
-            }
-        )
-    dialect = session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(Blob)
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["sha256"]), rows)
+    # Each body follows its watch's current version: the base of its delta, if one pays.
+    ids = {r.target.watch_id for r in kept}
+    follows = dict(
+        session.execute(
+            select(Watch.id, Version.blob_sha256)
+            .join(Version, Version.id == Watch.current_version_id)
+            .where(Watch.id.in_(ids))
+        ).all()
+    )
+    bodies = [NewBody(r.body_sha256, r.body, follows.get(r.target.watch_id)) for r in kept]
+    store_bodies(session, bodies, now)
 
 
 def _as_seen(version: Version) -> Seen:

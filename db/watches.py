@@ -120,6 +120,25 @@ def claim_due(
     return _lease(session, [watch_id for watch_id, _ in claimed], worker, now, lease)
 
 
+def renew_leases(
+    session: Session, ids: Sequence[int], worker: str, now: datetime, lease: timedelta
+) -> int:
+    """Extend ``worker``'s leases on ``ids`` (those it still holds); how many it extended.
+
+    A worker renews the leases of the watches it is checking while it checks them, so a
+    lease only runs out when its worker is gone, however long a batch takes.
+    """
+    if not ids:
+        return 0
+    result = session.execute(
+        update(Watch)
+        .where(Watch.id.in_(list(ids)), Watch.claimed_by == worker)
+        .values(lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 def claim_watches(
     session: Session, ids: Sequence[int], worker: str, now: datetime, lease: timedelta
 ) -> list[FetchTarget]:

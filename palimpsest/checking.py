@@ -18,7 +18,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from db.recording import record_results
-from db.watches import claim_due, claim_watches
+from db.watches import claim_due, claim_watches, renew_leases
 from monitor.check import CheckResult, FetchTarget
 from palimpsest.app import App, utcnow
 from palimpsest.errors import one_line
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 OnRecorded = Callable[[list[CheckResult]], None]
 # Counted in place of an outcome when the results of a check could not be written.
 UNRECORDED = "unrecorded"
+RENEW_CHUNK = 500
 
 
 def claim_due_watches(app: App) -> list[FetchTarget]:
@@ -85,6 +86,7 @@ class Checker:
                             self.app.settings.domain_backoff_first,
                             self.app.settings.domain_backoff_max,
                         ),
+                        worker=self.app.worker_id,
                     )
                 break
             except (OperationalError, InterfaceError) as exc:
@@ -120,11 +122,31 @@ class Checker:
         settings = scrapy_settings(self.app.settings)
         settings["PALIMPSEST_RECORDER"] = record_and_count
         self.runner = AsyncCrawlerRunner(settings)
+        renewing = asyncio.create_task(self.renew([t.watch_id for t in targets]))
         try:
             await self.runner.crawl(WatchSpider, targets=list(targets))
         finally:
             self.runner = None
+            renewing.cancel()
         return outcomes
+
+    async def renew(self, ids: list[int]) -> None:
+        """Keep the leases of the watches being checked until the crawl ends (cancelled)."""
+        lease = timedelta(seconds=self.app.settings.lease_seconds)
+
+        def renew() -> None:
+            now, worker = utcnow(), self.app.worker_id
+            # In chunks: SQLite caps the number of parameters of one statement.
+            for start in range(0, len(ids), RENEW_CHUNK):
+                with self.app.sessions.begin() as session:
+                    renew_leases(session, ids[start : start + RENEW_CHUNK], worker, now, lease)
+
+        while True:
+            await asyncio.sleep(lease.total_seconds() / 3)
+            try:
+                await asyncio.to_thread(renew)
+            except (OperationalError, InterfaceError) as exc:
+                log.warning("could not renew the leases of this batch: %s", one_line(exc))
 
     async def stop(self, timeout: float = 5.0) -> None:
         self.stopping.set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -68,9 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
         pin = sub.add_parser(name, help=about)
         pin.add_argument("watch", help="id or URL")
 
-    web = sub.add_parser("web", help="serve the JSON API (/api/v1), /healthz and /metrics")
-    web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    web.add_argument("--port", type=int, default=8080)
+    web = sub.add_parser("web", help="serve the web UI, the JSON API (/api/v1) and feeds")
+    _web_address(web)
 
     status = sub.add_parser("status", help="the service's health: workers, queue, errors")
     status.add_argument("--json", action="store_true")
@@ -82,7 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("watches", nargs="*", metavar="WATCH", help="ids or URLs")
     check.add_argument("--all", action="store_true", help="every active watch")
 
-    sub.add_parser("run", help="run the daemon (as `python scheduler.py`)")
+    prune = sub.add_parser(
+        "prune", help="fold old checks into daily tallies now (the daemon does it hourly)"
+    )
+    prune.add_argument(
+        "--older-than", help="age of the checks to fold, like 30d (default: KEEP_CHECKS)"
+    )
+    prune.add_argument("--dry-run", action="store_true", help="only count them")
+
+    run = sub.add_parser("run", help="run the daemon (as `python scheduler.py`)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes on this machine (default 1); run it on several machines "
+        "against one PostgreSQL database to share the work",
+    )
+    run.add_argument("--web", action="store_true", help="serve the web UI too (see `web`)")
+    _web_address(run)
 
     history = sub.add_parser("history", help="list a watch's versions")
     history.add_argument("watch", help="id or URL")
@@ -118,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true")
     show.add_argument("--html", action="store_true", help="the raw archived HTML")
     return parser
+
+
+def _web_address(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default 8080)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,18 +185,43 @@ def _dispatch(args: argparse.Namespace) -> int:
     settings = Settings.load(db=args.db)
     configure_logging(settings.log_level if args.command == "run" else "WARNING")
     if args.command == "run":
-        from scheduler import run_daemon
-
-        app = bootstrap(settings)
-        try:
-            run_daemon(app)
-        finally:
-            app.close()
-        return 0
+        return _run(args, settings)
     app = bootstrap(settings)
     name = f"{args.command} {args.action}" if args.command == "alerts" else args.command
     try:
         return COMMANDS[name](app, args)
+    finally:
+        app.close()
+
+
+def _run(args: argparse.Namespace, settings) -> int:
+    """The daemon: one in this process, or ``--workers N`` supervised; ``--web`` serves too."""
+    import asyncio
+
+    from palimpsest.app import bootstrap
+    from palimpsest.web.serving import bind, web_server
+
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    sock = bind(args.host, args.port) if args.web else None
+    app = bootstrap(settings)  # creates or upgrades the schema once, before any worker
+    try:
+        if args.workers == 1:
+            from scheduler import run_daemon
+
+            run_daemon(app, sock)
+            return 0
+        from palimpsest.workers import run_workers
+
+        if app.engine.dialect.name == "sqlite":
+            logging.getLogger("palimpsest.workers").warning(
+                "%d workers on SQLite take turns to write (one writer at a time): safe, but "
+                "for more throughput, and for workers on several machines, use PostgreSQL",
+                args.workers,
+            )
+        web = (web_server(app, sock), sock) if sock is not None else None
+        asyncio.run(run_workers(args.workers, args.db, web))
+        return 0
     finally:
         app.close()
 
@@ -331,8 +379,7 @@ def diff_command(app, args) -> int:
 
 @command("show")
 def show_command(app, args) -> int:
-    from db.blobs import unpack
-    from db.models import Blob
+    from db.blobs import read_body
     from db.reading import select_version
     from db.watches import find_watch
     from palimpsest.views import version_json
@@ -341,10 +388,9 @@ def show_command(app, args) -> int:
         watch = find_watch(session, args.watch)
         version = select_version(session, watch.id, args.version)
         if args.html:
-            blob = session.get(Blob, version.blob_sha256) if version.blob_sha256 else None
-            if blob is None:
+            if version.blob_sha256 is None:
                 raise UsageError(f"version {version.seq} has no archived HTML")
-            sys.stdout.buffer.write(unpack(blob.compression, blob.data))
+            sys.stdout.buffer.write(read_body(session, version.blob_sha256))
             return 0
         document = version_json(version) | {"text": version.text}
     if args.json:
@@ -386,12 +432,49 @@ def pin_command(app, args) -> int:
 
 @command("web")
 def web_command(app, args) -> int:
-    import uvicorn
+    import asyncio
+    import signal
 
-    from palimpsest.web.api import create_app
+    from palimpsest.web.serving import bind, web_server
 
-    print(f"serving http://{args.host}:{args.port}/api/v1/watches", flush=True)
-    uvicorn.run(create_app(app), host=args.host, port=args.port, log_level="warning")
+    sock = bind(args.host, args.port)
+    server = web_server(app, sock)
+    print(f"serving http://{args.host}:{args.port}/", flush=True)
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, setattr, server, "should_exit", True)
+        await server.serve(sockets=[sock])
+
+    asyncio.run(serve())
+    return 0
+
+
+@command("prune")
+def prune_command(app, args) -> int:
+    from datetime import timedelta
+
+    from db.retention import fold_old_checks, foldable
+    from monitor.durations import parse_duration
+    from palimpsest.app import utcnow
+
+    if args.older_than is not None:
+        keep = parse_duration(args.older_than)
+    elif app.settings.keep_checks:
+        keep = timedelta(seconds=app.settings.keep_checks)
+    else:
+        raise UsageError("PALIMPSEST_KEEP_CHECKS=0 keeps every check; say --older-than")
+    before = utcnow() - keep
+    if args.dry_run:
+        with app.sessions() as session:
+            print(f"{foldable(session, before)} checks from before {before:%F %H:%M} to fold")
+        return 0
+    folded = fold_old_checks(app.sessions.begin, before)
+    print(
+        f"folded {folded} checks from before {before:%F %H:%M} into daily tallies "
+        "(every version and every stored body kept)"
+    )
     return 0
 
 

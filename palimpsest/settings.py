@@ -97,6 +97,12 @@ SETTINGS: tuple[Setting, ...] = (
         ((86400.0, 3600.0), (7 * 86400.0, 6 * 3600.0), (math.inf, 86400.0)),
         "longest interval by article age: AGE=MAX pairs, * for any older",
     ),
+    Setting(
+        "KEEP_CHECKS",
+        _seconds_or_zero,
+        30 * 86400.0,
+        "fold checks older than this into daily tallies (0: keep every check)",
+    ),
     Setting("RETIRE_AFTER", _seconds_or_zero, 60 * 86400.0, "retire after this long unchanged"),
     Setting("TICK_SECONDS", float, 5.0, "how often the daemon looks for due watches"),
     Setting("BATCH_SIZE", int, 500, "the most due watches one tick claims"),
@@ -119,6 +125,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DOMAIN_BACKOFF_FIRST", _seconds, 60.0, "leave a failing site alone; doubles"),
     Setting("DOMAIN_BACKOFF_MAX", _seconds, 6 * 3600.0, "the longest a failing site is left alone"),
     Setting("REMOVED_AFTER", int, 2, "404/410 answers in a row before an article is removed"),
+    Setting(
+        "FAST_PATH", _bool, True, "tell a noisy but unchanged page by its article's element alone"
+    ),
     Setting("API_TOKEN", str, None, "bearer token the API's writes require (unset: no writes)"),
     Setting("WEB_URL", str, None, "base URL of the web UI, for links to diffs in alerts"),
     Setting("ALERT_TICK_SECONDS", float, 10.0, "how often the daemon sends due alerts"),
@@ -146,6 +155,7 @@ class Settings:
     schedule_jitter: float
     schedule_caps: tuple[tuple[float, float], ...]
     retire_after: float
+    keep_checks: float
     tick_seconds: float
     batch_size: int
     lease_seconds: int
@@ -162,6 +172,7 @@ class Settings:
     domain_backoff_first: float
     domain_backoff_max: float
     removed_after: int
+    fast_path: bool
     api_token: str | None
     web_url: str | None
     alert_tick_seconds: float

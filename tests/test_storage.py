@@ -11,7 +11,7 @@ from db import reading
 from db.blobs import unpack
 from db.models import Blob, Snapshot, Version
 from db.recording import record_results
-from db.watches import add_watch, claim_due, find_watch, remove_watch
+from db.watches import add_watch, claim_due, find_watch, remove_watch, renew_leases
 from monitor.article import Article
 from monitor.check import NEW_VERSION, NOT_MODIFIED, UNCHANGED, CheckResult, Extraction
 from monitor.fingerprint import raw_hash, text_fingerprint
@@ -71,6 +71,46 @@ def test_a_claimed_watch_is_not_claimed_again_until_its_lease_expires(sessions):
     with sessions.begin() as s:
         again = claim_due(s, "worker-b", T0 + timedelta(minutes=11), limit=10, lease=LEASE)
     assert sorted(t.watch_id for t in again) == ids
+
+
+def test_a_worker_renewing_its_leases_keeps_its_watches_however_long_the_batch(sessions):
+    with sessions.begin() as s:
+        watch_id = add_watch(s, "https://example.com/long-batch", T0)[0].id
+    with sessions.begin() as s:
+        [target] = claim_due(s, "worker-a", T0, limit=10, lease=LEASE)
+    with sessions.begin() as s:
+        assert renew_leases(s, [watch_id], "worker-a", T0 + timedelta(minutes=8), LEASE) == 1
+        assert renew_leases(s, [watch_id], "worker-b", T0 + timedelta(minutes=8), LEASE) == 0
+    with sessions.begin() as s:
+        assert claim_due(s, "worker-b", T0 + timedelta(minutes=11), limit=10, lease=LEASE) == []
+    with sessions.begin() as s:
+        result = fetched(target, b"<html>page</html>", Article(title="T", text="Text."), T0)
+        record_results(s, [result], T0 + timedelta(minutes=12), POLICY, worker="worker-a")
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Snapshot)) == 1
+
+
+def test_results_of_a_lease_another_worker_took_over_are_not_recorded_twice(sessions):
+    with sessions.begin() as s:
+        add_watch(s, "https://example.com/slow-batch", T0)
+    with sessions.begin() as s:
+        [first] = claim_due(s, "worker-a", T0, limit=10, lease=LEASE)
+    later = T0 + LEASE + timedelta(seconds=1)
+    with sessions.begin() as s:  # worker-a looks dead: its lease ran out
+        [second] = claim_due(s, "worker-b", later, limit=10, lease=LEASE)
+    article = Article(title="T", text="Text.")
+    with sessions.begin() as s:
+        record_results(
+            s, [fetched(first, b"<p>a</p>", article, later)], later, POLICY, worker="worker-a"
+        )
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Snapshot)) == 0
+    with sessions.begin() as s:
+        record_results(
+            s, [fetched(second, b"<p>a</p>", article, later)], later, POLICY, worker="worker-b"
+        )
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Snapshot)) == 1
 
 
 def test_results_become_versions_change_events_and_deduplicated_blobs(sessions):
