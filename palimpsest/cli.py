@@ -21,6 +21,8 @@ from palimpsest.commands import console as _console
 from palimpsest.commands import print_json as _print_json
 from palimpsest.errors import PalimpsestError, UsageError
 
+PAGE = 100  # rows `list` and `changes` show unless told otherwise
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -59,7 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fetch it even where robots.txt disallows (logged at every check)",
     )
 
-    lst = sub.add_parser("list", help="list watches")
+    lst = sub.add_parser("list", help="list watches, a page at a time")
+    lst.add_argument("--tag", help="only watches with this tag")
+    lst.add_argument("--status", help="ok, failing, paused or retired")
+    lst.add_argument("--search", help="part of the URL or of the headline")
+    _page_options(lst)
     lst.add_argument("--json", action="store_true")
 
     for name, about in (
@@ -109,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     changes = sub.add_parser("changes", help="list change events")
     changes.add_argument("watch", nargs="?", help="id or URL (default: all)")
     changes.add_argument("--since", help="ISO time, e.g. 2026-11-28T09:00+00:00")
+    changes.add_argument("--kind", help="only events of this kind, e.g. paywall_lifted")
+    _page_options(changes, what="the latest change events")
     changes.add_argument("--json", action="store_true")
 
     diff = sub.add_parser("diff", help="diff of two versions (default: the last two)")
@@ -136,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true")
     show.add_argument("--html", action="store_true", help="the raw archived HTML")
     return parser
+
+
+def _page_options(parser: argparse.ArgumentParser, what: str = "watches") -> None:
+    parser.add_argument(
+        "--limit", type=int, default=PAGE, help=f"show {PAGE} {what} at most (default)"
+    )
+    parser.add_argument("--offset", type=int, default=0, help="skip this many first")
 
 
 def _web_address(parser: argparse.ArgumentParser) -> None:
@@ -249,18 +264,38 @@ def add_command(app, args) -> int:
 
 @command("list")
 def list_command(app, args) -> int:
-    from db.reading import version_counts
-    from db.watches import list_watches
+    from db.reading import WatchFilter, find_watches, version_counts
     from palimpsest.views import watch_json, watches_table
 
+    limit, offset = _page(args)
+    wanted = WatchFilter(tag=args.tag, status=args.status, search=args.search)
     with app.sessions() as session:
-        counts = version_counts(session)
-        rows = [watch_json(w, counts.get(w.id, 0)) for w in list_watches(session)]
+        page, total = find_watches(session, wanted, limit, offset)
+        counts = version_counts(session, [w.id for w, _ in page])
+        rows = [watch_json(w, counts.get(w.id, 0)) for w, _ in page]
     if args.json:
         _print_json(rows)
-    else:
-        _console().print(watches_table(rows))
+        return 0
+    _console().print(watches_table(rows))
+    _more(offset, len(rows), total, "watches")
     return 0
+
+
+def _page(args: argparse.Namespace) -> tuple[int, int]:
+    if args.limit < 1 or args.offset < 0:
+        raise UsageError("--limit must be at least 1 and --offset at least 0")
+    return args.limit, args.offset
+
+
+def _more(offset: int, shown: int, total: int, what: str) -> None:
+    """Say which part of a longer list was shown, and how to see the next part."""
+    if not offset and shown == total:
+        return
+    if not shown:
+        print(f"no {what} past the first {total:,}")
+        return
+    after = f"; next: --offset {offset + shown}" if offset + shown < total else ""
+    print(f"{what} {offset + 1:,} to {offset + shown:,} of {total:,}{after}")
 
 
 @command("remove")
@@ -321,16 +356,33 @@ def history_command(app, args) -> int:
 def changes_command(app, args) -> int:
     from db.reading import changes, parse_time
     from db.watches import find_watch
+    from monitor.compare import KINDS
     from palimpsest.views import change_json, changes_table
 
+    limit, offset = _page(args)
+    if args.kind is not None and args.kind not in KINDS:
+        raise UsageError(f"unknown change kind {args.kind!r} (known: {', '.join(KINDS)})")
     since = parse_time(args.since) if args.since else None
     with app.sessions() as session:
         watch_id = find_watch(session, args.watch).id if args.watch else None
-        rows = [change_json(*row) for row in changes(session, watch_id, since)]
+        # The latest first, one more than shown to know whether there are more; printed in
+        # the order they happened.
+        found = changes(
+            session,
+            watch_id,
+            since,
+            kind=args.kind,
+            newest_first=True,
+            limit=limit + 1,
+            offset=offset,
+        )
+        rows = [change_json(*row) for row in reversed(found[:limit])]
     if args.json:
         _print_json(rows)
-    else:
-        _console().print(changes_table(rows))
+        return 0
+    _console().print(changes_table(rows))
+    if len(found) > limit:
+        print(f"{len(rows)} change events shown; older ones: --offset {offset + limit}")
     return 0
 
 
