@@ -7,13 +7,15 @@ writers wait for each other instead of failing. The schema always comes from Ale
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +24,7 @@ from palimpsest.errors import DatabaseUnavailable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATION_LOCK = 0x70616C69  # the advisory lock key ("pali") processes take to migrate
 
 
 def _sqlite_on_connect(busy_timeout_ms: int):
@@ -73,23 +76,42 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def _current_revision(engine: Engine) -> str | None:
+def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to Alembic's head (a no-op when it is there already)."""
+    """Bring the schema to Alembic's head (a no-op when it is there already).
+
+    On PostgreSQL an advisory lock makes processes starting at once (workers, machines, the
+    web UI) take turns: the first upgrades, the others find the schema at head.
+    """
     config = alembic_config(engine)
     head = ScriptDirectory.from_config(config).get_current_head()
     try:
-        if _current_revision(engine) == head:
+        if current_revision(engine) == head:
             return
-        command.upgrade(config, "head")
+        with _migration_lock(engine):
+            if current_revision(engine) != head:
+                command.upgrade(config, "head")
     except OperationalError as exc:
         raise DatabaseUnavailable(f"database unavailable: {_first_line(exc)}") from None
     except SQLAlchemyError as exc:
         raise DatabaseUnavailable(f"cannot migrate the database: {_first_line(exc)}") from None
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name != "postgresql":
+        yield  # SQLite: BEGIN IMMEDIATE already lets one writer at a time
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from db.engine import alembic_config, make_engine, migrate
 from db.models import Base
+from tests.conftest import cli_env
 
 TABLES = {"watch", "watch_tag", "snapshot", "blob", "version", "change"}
 
@@ -46,3 +52,17 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.backends("postgresql")
+def test_processes_starting_at_once_on_an_empty_database_take_turns_to_create_it(db_url):
+    """Workers on several machines (or compose's services) may all start on a new database."""
+    command = [sys.executable, "-m", "palimpsest.cli", "--db", db_url, "migrate"]
+    starting = [
+        subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    outputs = [(p.wait(120), *p.communicate()) for p in starting]
+    assert [code for code, _, _ in outputs] == [0] * 4, outputs
+    head = ScriptDirectory.from_config(alembic_config(make_engine(db_url))).get_current_head()
+    assert {out.decode().strip() for _, out, _ in outputs} == {f"schema at revision {head}"}
