@@ -7,14 +7,23 @@ back through the scheduler and all the downloader middlewares. It runs before
 RobotsTxtMiddleware, so a refused host is not even asked for its robots.txt.
 
 A literal address is judged as it is; a host name is resolved (``getaddrinfo`` in a thread,
-never on the reactor; answers kept for ``CACHE_SECONDS``) and refused if ANY of its
-addresses is. A refusal raises ``IgnoreRequest("refused: <host> is <reason>")``, which
-becomes the snapshot's error (``scraper.failures``), and logs one warning line.
+never on the reactor) and refused if ANY of its addresses is. A refusal raises
+``IgnoreRequest("refused: <host> is <reason>")``, which becomes the snapshot's error
+(``scraper.failures``), and logs one warning line.
+
+Every request asks, so the question must cost next to nothing once answered: the verdict
+for each host (allowed, or the refusal) is kept per set of allowed networks, for good for a
+literal address and ``CACHE_SECONDS`` for a name (its DNS answers may change). Judging
+``127.0.0.1`` again on every request (``ipaddress`` parsing, the network tests) was ~2% of
+a 304's cost. ``process_request`` stays a coroutine: Scrapy 2.19 awaits every middleware's
+answer in one coroutine whichever kind it is (a plain method's ``None`` is wrapped in a new
+coroutine), so a plain method would not be cheaper.
 
 Known gap, accepted for now: the guard resolves a name, then Twisted resolves it again to
 connect. A name whose DNS answer changes in between (DNS rebinding) can still reach an
 address the guard would refuse. Closing it means checking the addresses at connect time, in
-a name resolver installed on the reactor.
+a name resolver installed on the reactor. Keeping verdicts does not widen the window: a
+name's verdict lasts exactly as long as the cached answer it was made from.
 
 With every address allowed (``PALIMPSEST_ALLOW_PRIVATE_NETWORKS=1``) the guard is disabled.
 It needs the asyncio reactor (``scraper.settings.REACTOR``).
@@ -25,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import math
 import socket
 import time
 from collections.abc import Iterable
@@ -46,6 +56,8 @@ _CACHE_SIZE = 10_000
 
 # host → (monotonic expiry, its addresses); shared by the crawls of one process.
 _resolved: dict[str, tuple[float, tuple[Address, ...]]] = {}
+# allowed networks → host → (monotonic expiry, the refusal or None); likewise shared.
+_verdicts: dict[tuple[Network, ...], dict[str, tuple[float, str | None]]] = {}
 
 
 def allowed_networks(value: Any) -> tuple[Network, ...]:
@@ -66,6 +78,7 @@ class PrivateNetworkGuard:
         self.allowed = tuple(allowed)
         self.dns_timeout = dns_timeout
         self._pending: dict[str, asyncio.Future[tuple[Address, ...]]] = {}
+        self._verdicts = _verdicts.setdefault(self.allowed, {})
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateNetworkGuard:
@@ -78,15 +91,32 @@ class PrivateNetworkGuard:
         host = urlparse_cached(request).hostname
         if not host:
             return None  # the download handler reports it
+        verdict = self._verdicts.get(host)
+        if verdict is None or verdict[0] <= time.monotonic():
+            verdict = await self.judge(host)
+        if verdict[1] is not None:
+            log.warning("%s (%s)", verdict[1], request.url)
+            raise IgnoreRequest(verdict[1])
+        return None
+
+    async def judge(self, host: str) -> tuple[float, str | None]:
+        """Until when the verdict on ``host`` holds, and the refusal message (None: allowed)."""
         literal = literal_address(host)
-        addresses = (literal,) if literal is not None else await self.resolve(host)
+        if literal is not None:
+            expiry, addresses = math.inf, (literal,)
+        else:
+            addresses = await self.resolve(host)
+            expiry = _resolved[host][0] if host in _resolved else time.monotonic()
+        refusal = None
         for address in addresses:
             reason = refused_reason(address, self.allowed)
             if reason:
-                message = f"{REFUSED}{describe_address(host, address)} is {reason}"
-                log.warning("%s (%s)", message, request.url)
-                raise IgnoreRequest(message)
-        return None
+                refusal = f"{REFUSED}{describe_address(host, address)} is {reason}"
+                break
+        if len(self._verdicts) >= _CACHE_SIZE:
+            self._verdicts.clear()
+        self._verdicts[host] = (expiry, refusal)
+        return expiry, refusal
 
     async def resolve(self, host: str) -> tuple[Address, ...]:
         """Every address ``host`` resolves to, from the cache or a lookup in a thread

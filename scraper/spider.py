@@ -110,7 +110,7 @@ class WatchSpider(scrapy.Spider):
         result.etag = _header(response, b"ETag")
         result.last_modified = _header(response, b"Last-Modified")
         result.body_sha256 = raw_hash(response.body)
-        if not response.body.strip():
+        if not response.body or response.body.isspace():  # no copy of a 100 KB body
             # An empty 200 is a glitch, not an article whose text was all deleted: as a
             # version it made a change event (and another when the text came back).
             result.error = "empty body"

@@ -7,6 +7,7 @@ public site; a second publisher on 127.0.0.2 stands for what must not be reached
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import subprocess
@@ -15,12 +16,15 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from sqlalchemy import create_engine, select
 
 from db.models import Snapshot
 from monitor.addresses import check_url_address, refused_reason
 from palimpsest.errors import InvalidURL
-from scraper.guard import allowed_networks, allows_everything
+from scraper import guard
+from scraper.guard import PrivateNetworkGuard, allowed_networks, allows_everything
 from tests.conftest import Cli, LocalSite
 
 ARTICLE = "<html><body><article><h1>Inside</h1><p>Only the host should see this.</p></article>"
@@ -90,6 +94,49 @@ def test_adding_checks_literal_addresses_only():
         check_url_address("ftp://10.0.0.1/x", ())
     # a host name is not resolved when a watch is added: the fetch checks it
     assert check_url_address("http://localhost/x", ()) == "http://localhost/x"
+
+
+def fetch_allowed(middleware: PrivateNetworkGuard, url: str) -> str | None:
+    """None if the guard lets a request for ``url`` through, else the refusal."""
+    try:
+        asyncio.run(middleware.process_request(Request(url)))
+    except IgnoreRequest as exc:
+        return str(exc)
+    return None
+
+
+def test_a_verdict_kept_for_a_host_is_asked_again_of_every_request():
+    """The guard remembers each host's verdict; a refusal stays one, and a crawl with other
+    allowed networks does not inherit the verdicts of another."""
+    loopback = PrivateNetworkGuard(allowed_networks("127.0.0.1"))
+    strict = PrivateNetworkGuard(())
+    for _ in range(2):
+        assert fetch_allowed(loopback, "http://127.0.0.1:8080/a") is None
+        assert fetch_allowed(loopback, "http://127.1/b") is None
+        assert fetch_allowed(loopback, "http://127.0.0.2/c") == (
+            "refused: 127.0.0.2 is a loopback address"
+        )
+        assert fetch_allowed(strict, "http://127.0.0.1:8080/a") == (
+            "refused: 127.0.0.1 is a loopback address"
+        )
+        assert fetch_allowed(strict, "http://127.1/b") == (
+            "refused: 127.1 (127.0.0.1) is a loopback address"
+        )
+
+
+def test_a_names_verdict_lasts_no_longer_than_its_dns_answer(monkeypatch):
+    """A name that resolved to a public address and now resolves to a private one is refused
+    once its answer is stale: the verdict does not outlive the answer it was made from."""
+    answers = [(ipaddress.ip_address("93.184.216.34"),), (ipaddress.ip_address("10.0.0.5"),)]
+    monkeypatch.setattr(guard, "_getaddrinfo", lambda host: answers.pop(0))
+    monkeypatch.setattr(guard, "CACHE_SECONDS", 0.0)
+    name = f"rebind-{uuid.uuid4().hex[:8]}.example"
+    middleware = PrivateNetworkGuard(())
+    assert fetch_allowed(middleware, f"http://{name}/story") is None
+    assert fetch_allowed(middleware, f"http://{name}/story") == (
+        f"refused: {name} (10.0.0.5) is a private address"
+    )
+    assert not answers
 
 
 @pytest.fixture(scope="module")
