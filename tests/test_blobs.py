@@ -16,9 +16,8 @@ from db.models import Blob
 from db.recording import record_results
 from db.watches import add_watch, claim_due, remove_watch
 from monitor.article import Article
-from monitor.check import NEW_VERSION, CheckResult, Extraction
-from monitor.fingerprint import raw_hash, text_fingerprint
 from monitor.schedule import Policy
+from tests.test_storage import fetched
 
 POLICY = Policy()
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -56,22 +55,10 @@ def edited(paragraphs: list[str], step: int) -> list[str]:
 
 def record(sessions, watch_id: int, body: bytes, at: datetime) -> None:
     """One check of ``watch_id`` that found ``body``, through the recorder."""
-    text = body.decode()
-    article = Article(title="Council votes", text=text)
-    extraction = Extraction(article, text_fingerprint(text, article.title), "test", "1", {})
+    article = Article(title="Council votes", text=body.decode())
     with sessions.begin() as s:
         target = next(t for t in claim_due(s, "w", at, 100, LEASE) if t.watch_id == watch_id)
-        result = CheckResult(
-            target=target,
-            fetched_at=at,
-            outcome=NEW_VERSION,
-            http_status=200,
-            final_url=target.url,
-            body=body,
-            body_sha256=raw_hash(body),
-            extraction=extraction,
-        )
-        record_results(s, [result], at, POLICY)
+        record_results(s, [fetched(target, body, article, at)], at, POLICY)
 
 
 def watch(sessions, url: str) -> int:
