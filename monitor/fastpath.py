@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import html as html_escapes
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +43,11 @@ from monitor.noise import strip_noise
 
 # The shape of a hint; a hint of another format is ignored (and replaced).
 HINT_FORMAT = 1
+# Hits are trusted for this long after the full extraction that made the hint; then one
+# full extraction runs (and makes a new hint). It bounds what the fast path could miss:
+# text a publisher adds outside the element it watches (a correction in a box of its own
+# after the article's element) is found within this long.
+RECHECK_AFTER = 6 * 3600.0
 
 # Elements that may hold an article, smallest first is taken (see locate).
 CONTAINERS = ("article", "main", "section", "div", "td", "span", "font", "center")
@@ -162,9 +168,26 @@ def hint_applies(hint: Any, fingerprint: str | None, extractor: str) -> bool:
     )
 
 
-def is_fast_hit(hint: Any, html: str, fingerprint: str | None, extractor: str, ignore=()) -> bool:
-    """Whether ``html`` is, by ``hint``, the current version's page again."""
+def dated(hint: dict[str, Any] | None, at: float) -> dict[str, Any] | None:
+    """``hint`` with when it was made (seconds since the epoch)."""
+    return None if hint is None else {**hint, "made_at": at}
+
+
+def is_fast_hit(
+    hint: Any, html: str, fingerprint: str | None, extractor: str, ignore=(), now=None
+) -> bool:
+    """Whether ``html`` is, by ``hint``, the current version's page again; at ``now``
+    (seconds since the epoch) only within RECHECK_AFTER of when the hint was made.
+
+    >>> where = {"tag": "p", "attr": None, "value": None}
+    >>> hint = dated(make_hint("f", "x", where, article_digest("<p>a</p>", where)[0]), 0)
+    >>> [is_fast_hit(hint, "<p>a</p>", "f", "x", now=t) for t in (60, RECHECK_AFTER + 60)]
+    [True, False]
+    """
     if not hint_applies(hint, fingerprint, extractor) or not hint.get("locator"):
+        return False
+    age = None if now is None else now - hint.get("made_at", -math.inf)
+    if age is not None and not 0 <= age <= RECHECK_AFTER:
         return False
     found = article_digest(html, hint["locator"], ignore)
     return found is not None and found[0] == hint.get("digest")

@@ -26,7 +26,7 @@ from scrapy.exceptions import NotConfigured
 
 from monitor.blocked import blocked_reason
 from monitor.check import BLOCKED, ERROR, NEW_VERSION, UNCHANGED, CheckResult, Extraction
-from monitor.fastpath import is_fast_hit
+from monitor.fastpath import dated, is_fast_hit
 from monitor.paywall import decide
 from scraper.extract import UnreadablePage, current_extractor, extract_article
 
@@ -77,7 +77,7 @@ def judge_page(html: str, result: CheckResult, fast_path: bool = False) -> None:
     if reason is not None:
         result.outcome, result.blocked, result.body = BLOCKED, reason, None
         return
-    result.article_hint = extraction.article_hint
+    result.article_hint = dated(extraction.article_hint, result.fetched_at.timestamp())
     if extraction.fingerprint == result.target.latest_fingerprint:
         # Same article in different bytes (ads, nonces, timestamps): keep the hash only.
         result.outcome, result.body = UNCHANGED, None
@@ -92,7 +92,8 @@ def _fast_hit(html: str, result: CheckResult, selector, ignore) -> bool:
         return False
     try:
         key = current_extractor(selector, ignore)
-        return is_fast_hit(target.article_hint, html, target.latest_fingerprint, key, ignore)
+        now = result.fetched_at.timestamp()
+        return is_fast_hit(target.article_hint, html, target.latest_fingerprint, key, ignore, now)
     except Exception:  # a bug of ours on a hostile page: the full extraction decides
         log.exception("fast path failed for %s", result.final_url)
         return False
