@@ -296,3 +296,15 @@ def test_paywall_periods_follow_the_version_shown_with_the_event_that_began_each
         "removed",
     ]
     assert paywall_periods([], []) == []
+
+
+def test_a_forged_session_or_csrf_token_is_refused_whatever_characters_it_holds():
+    from palimpsest.web.signin import csrf_token, new_session, session_valid
+
+    session = new_session("the-token")
+    assert session_valid("the-token", session)
+    assert not session_valid("another-token", session)
+    issued, nonce, _ = session.split(".")
+    for forged in (f"{issued}.{nonce}.é", f"{issued}.{nonce}.", "..", "", None):
+        assert not session_valid("the-token", forged)
+    assert csrf_token("the-token", session) != csrf_token("the-token", new_session("the-token"))

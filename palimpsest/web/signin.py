@@ -31,6 +31,11 @@ def _mac(token: str, *parts: str) -> str:
     return hmac.new(token.encode(), message, hashlib.sha256).hexdigest()
 
 
+def _same(given: str, expected: str) -> bool:
+    """Compare in constant time; as bytes, since a forged value may hold any character."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 def new_session(token: str, now: float | None = None) -> str:
     issued = str(int(now if now is not None else time.time()))
     nonce = secrets.token_urlsafe(16)
@@ -46,7 +51,7 @@ def session_valid(token: str, cookie: str | None, now: float | None = None) -> b
     age = (now if now is not None else time.time()) - int(issued)
     if not 0 <= age <= SESSION_SECONDS:
         return False
-    return hmac.compare_digest(mac, _mac(token, "session", issued, nonce))
+    return _same(mac, _mac(token, "session", issued, nonce))
 
 
 def csrf_token(token: str, session: str) -> str:
@@ -76,7 +81,7 @@ class Visitor:
         return (
             self.signed_in
             and self.csrf is not None
-            and hmac.compare_digest(self.csrf, given_csrf or "")
+            and _same(self.csrf, given_csrf or "")
         )
 
 
