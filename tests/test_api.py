@@ -308,3 +308,17 @@ def test_a_forged_session_or_csrf_token_is_refused_whatever_characters_it_holds(
     for forged in (f"{issued}.{nonce}.é", f"{issued}.{nonce}.", "..", "", None):
         assert not session_valid("the-token", forged)
     assert csrf_token("the-token", session) != csrf_token("the-token", new_session("the-token"))
+
+
+@pytest.mark.backends("sqlite")
+def test_a_page_for_an_unknown_watch_or_version_is_a_404_page_not_json(web):
+    for path, message in (
+        ("/watches/999", "no watch &#39;999&#39;"),
+        ("/watches/999/diff/1/2", "no watch &#39;999&#39;"),
+    ):
+        status, kind, body = get(web + path)
+        assert (status, kind.split(";")[0]) == (404, "text/html"), (path, kind, body[:200])
+        assert "<h1>Not found</h1>" in body and message in body
+    status, kind, body = get(web + "/api/v1/watches/999")
+    assert (status, kind) == (404, "application/json")
+    assert json.loads(body)["error"].startswith("no watch '999'")

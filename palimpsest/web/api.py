@@ -56,8 +56,13 @@ def create_app(app: App) -> FastAPI:
     )
 
     @api.exception_handler(PalimpsestError)
-    async def palimpsest_error(_request: Request, exc: PalimpsestError) -> JSONResponse:
+    async def palimpsest_error(request: Request, exc: PalimpsestError) -> Response:
         status = getattr(exc, "status", 404 if isinstance(exc, NotFound) else 400)
+        if not request.url.path.startswith((PREFIX, "/feeds/", "/metrics", "/healthz")):
+            # A page asked for by a reader (an unknown watch or version): a page answers.
+            heading = "Not found" if status == 404 else "Cannot show this"
+            context = {"heading": heading, "message": str(exc)}
+            return render_page(app, request, "error.html", context, status)
         return JSONResponse({"error": str(exc)}, status_code=status)
 
     @api.middleware("http")
