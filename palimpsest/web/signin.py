@@ -78,11 +78,7 @@ class Visitor:
 
     def may_post(self, given_csrf: str | None) -> bool:
         """A POST is allowed when signed in and carrying this session's CSRF token."""
-        return (
-            self.signed_in
-            and self.csrf is not None
-            and _same(self.csrf, given_csrf or "")
-        )
+        return self.signed_in and self.csrf is not None and _same(self.csrf, given_csrf or "")
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, age: int) -> None:
