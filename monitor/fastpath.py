@@ -42,7 +42,7 @@ from monitor.fingerprint import normalise_text
 from monitor.noise import strip_noise
 
 # The shape of a hint; a hint of another format is ignored (and replaced).
-HINT_FORMAT = 1
+HINT_FORMAT = 2
 # Hits are trusted for this long after the full extraction that made the hint; then one
 # full extraction runs (and makes a new hint). It bounds what the fast path could miss:
 # text a publisher adds outside the element it watches (a correction in a box of its own
@@ -78,9 +78,13 @@ _OG_TITLE = re.compile(
     r"""|content\s*=\s*["']?\s*[^\s"'/>].*property\s*=\s*["']?og:title["'\s/>]""",
     re.I | re.S,
 )
-_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.I | re.S)
-_JSON_LD = re.compile(r"<script\b[^>]*ld\+json[^>]*>(.*?)</script\s*>", re.I | re.S)
-_HEADINGS = re.compile(r"<(h[1-3])\b([^>]*)>(.*?)</\1\s*>", re.I | re.S)
+# Elements read as (opening tag, closing tag): see _enclosed.
+_TITLE = (re.compile(r"<title\b[^>]*>", re.I), re.compile(r"</title\s*>", re.I))
+_JSON_LD = (re.compile(r"<script\b[^>]*ld\+json[^>]*>", re.I), re.compile(r"</script\s*>", re.I))
+_HEADINGS = tuple(
+    (re.compile(rf"<h{n}\b[^>]*>", re.I), re.compile(rf"</h{n}\s*>", re.I)) for n in (1, 2, 3)
+)
+_INVISIBLE_FORMAT = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _FREE_SPELLINGS = ("isAccessibleForFree", "isaccessibleforfree", "ISACCESSIBLEFORFREE")
 
 
@@ -106,17 +110,39 @@ def element_text(fragment: str, ignore: Sequence[str] = ()) -> str:
 
 
 def covers(element_text: str, article_text: str) -> bool:
-    """Whether every paragraph of ``article_text`` is in ``element_text`` (both normalised)."""
-    haystack = normalise_text(element_text)
-    paragraphs = [normalise_text(line) for line in article_text.splitlines()]
-    paragraphs = [p for p in paragraphs if p]
-    return bool(paragraphs) and all(p in haystack for p in paragraphs)
+    """Whether ``element_text`` holds the whole ``article_text`` (see _holds)."""
+    return _holds(element_text, _paragraphs(article_text))
+
+
+def _holds(text: str, paragraphs: list[str]) -> bool:
+    """Whether ``text`` holds every one of ``paragraphs`` (normalised), compared without
+    spaces (trafilatura and the HTML differ on where blocks and inline tags break words:
+    "<td>1</td><td>2</td>", "<b>Up</b>date"); failing that, whether it holds all their words
+    in order (trafilatura drops some inline elements from a paragraph, a link in a <span>)."""
+    if not paragraphs:
+        return False
+    words = _normalised(text).split()
+    haystack = "".join(words)
+    if all("".join(p.split()) in haystack for p in paragraphs):
+        return True
+    remaining = iter(words)
+    return all(word in remaining for p in paragraphs for word in p.split())
+
+
+def _normalised(text: str) -> str:
+    """``normalise_text`` without the invisible format characters the page may hold and
+    trafilatura's text does not (soft hyphens, zero-width joiners)."""
+    return normalise_text(text.translate(_INVISIBLE_FORMAT))
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in (_normalised(line) for line in text.splitlines()) if p]
 
 
 def locate(tree: Any, article_text: str) -> list[dict[str, Any]]:
     """Locators of the elements of ``tree`` (lxml) that hold the whole ``article_text``, from
     the smallest up, each naming an element that is alone in the tree to match it."""
-    paragraphs = [p for p in (normalise_text(line) for line in article_text.splitlines()) if p]
+    paragraphs = _paragraphs(article_text)
     if not paragraphs:
         return []
     needed = sum(len(p) for p in paragraphs) * 0.9
@@ -126,12 +152,7 @@ def locate(tree: Any, article_text: str) -> list[dict[str, Any]]:
         if size >= needed:  # the deeper of two of one size (<main><article>) first
             sized.append((size, -sum(1 for _ in element.iterancestors()), element))
     sized.sort(key=lambda entry: entry[:2])
-    smallest = None
-    for *_size, element in sized:
-        haystack = normalise_text(element.text_content())
-        if all(p in haystack for p in paragraphs):
-            smallest = element
-            break
+    smallest = next((e for *_, e in sized if _holds(e.text_content(), paragraphs)), None)
     locators = []
     element = smallest
     while element is not None and element.tag not in ("body", "html"):
@@ -241,21 +262,38 @@ def _starts_by_attribute(
     starts: dict[int, int] = {}
     at, seen = html.find(value), 0
     while at >= 0:
-        seen += 1
-        if seen > MAX_OCCURRENCES:
-            return None
-        opening = html.rfind("<", 0, at)
-        if opening > html.rfind(">", 0, at):
-            match = _START_TAG.match(html, opening)
-            if (
-                match is not None
-                and match.end() > at
-                and match.group(1).lower() == tag
-                and _attributes(match.group(2)).get(attr) == value
-            ):
-                starts[opening] = match.end()
+        if _assigned(html, at, at + len(value)):
+            seen += 1
+            if seen > MAX_OCCURRENCES:
+                return None
+            opening = html.rfind("<", 0, at)
+            if opening > html.rfind(">", 0, at):
+                match = _START_TAG.match(html, opening)
+                if (
+                    match is not None
+                    and match.end() > at
+                    and match.group(1).lower() == tag
+                    and _attributes(match.group(2)).get(attr) == value
+                ):
+                    starts[opening] = match.end()
         at = html.find(value, at + 1)
     return list(starts.items())
+
+
+def _assigned(html: str, start: int, end: int) -> bool:
+    """Whether ``html[start:end]`` is written as a whole attribute value (``="…"``, ``='…'``
+    or ``=…``): a value that is a common word ("main") or part of one ("ct") is found in
+    many places that are not."""
+    before = html[start - 1 : start]
+    if before in ("'", '"'):
+        if html[end : end + 1] != before:
+            return False
+        start -= 1
+    elif html[end : end + 1] not in (">", "/") and not html[end : end + 1].isspace():
+        return False
+    while start > 0 and html[start - 1].isspace():
+        start -= 1
+    return html[start - 1 : start] == "="
 
 
 def _attributes(raw: str) -> dict[str, str]:
@@ -277,12 +315,24 @@ def _headline_inputs(html: str) -> list[str]:
     head_end = _HEAD_END.search(html)
     head = html[: head_end.start()] if head_end else ""
     metas = [m.group(0) for m in _META.finditer(head) if _META_KEPT.search(m.group(0))]
-    parts = ["meta", *metas, "title", *(m.group(1) for m in _TITLE.finditer(html))]
-    parts += ["json-ld", *(m.group(1) for m in _JSON_LD.finditer(html))]
+    parts = ["meta", *metas, "title", *(inner for _, inner in _enclosed(html, *_TITLE))]
+    parts += ["json-ld", *(inner for _, inner in _enclosed(html, *_JSON_LD))]
     parts += ["free", *_free_markup(html)]
     if not any(_OG_TITLE.search(meta) for meta in metas):
-        parts += ["headings", *(m.group(0) for m in _HEADINGS.finditer(html))]
+        for heading in _HEADINGS:
+            parts += ["headings", *(whole for whole, _ in _enclosed(html, *heading))]
     return parts
+
+
+def _enclosed(html: str, opening: re.Pattern[str], closing: re.Pattern[str]):
+    """Each element from a match of ``opening`` to the first ``closing`` after it, whole and
+    inside, as ``re.finditer(opening + "(.*?)" + closing, re.S)`` finds them, but stopping
+    at the first that never closes (none after it can): that regex searched the rest of the
+    page again for every unclosed one, 90 ms on a page with many "<h2" in its scripts."""
+    at = 0
+    while (start := opening.search(html, at)) and (end := closing.search(html, start.end())):
+        yield html[start.start() : end.end()], html[start.end() : end.start()]
+        at = end.end()
 
 
 def _free_markup(html: str) -> list[str]:

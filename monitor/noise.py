@@ -34,6 +34,9 @@ STOP_LINES: tuple[re.Pattern[str], ...] = tuple(
         rf"|publicado|aggiornato|pubblicato|bijgewerkt|gepubliceerd)\b{_TIME_FOLLOWS}.{{0,40}}",
         r"(?:il y a|vor|hace|fa)\s+\d+\s*\w+(?:\s+\w+)?",
         rf"{_WHEN}(?:\s*(?:·|\||-|\u2013|,)\s*{_WHEN})*",
+        # Render stamps: "Served at 1764370000.123", "Page generated in 0.12 s".
+        rf"(?:page\s+)?(?:served|generated|rendered|cached|built)(?:\s+\w+)?\s+(?:at|on|in)\s+"
+        rf"(?:\d{{9,13}}(?:\.\d+)?|[\d.,]+\s*(?:ms|s|secs?|seconds?)|{_WHEN})\.?",
         # Counters and prompts.
         r"[\d.,]+\s*[kKmM]?\s*(?:comments?|views?|shares?|likes?|reactions?|replies|readers?"
         r"|kommentare|commentaires|comentarios|commenti)",
@@ -45,9 +48,13 @@ STOP_LINES: tuple[re.Pattern[str], ...] = tuple(
 )
 
 
+# One pattern for all: a line is tried once, not once per pattern (texts have thousands).
+_STOP_LINE = re.compile("|".join(f"(?:{p.pattern})" for p in STOP_LINES), re.IGNORECASE)
+
+
 def is_noise_line(line: str) -> bool:
     stripped = line.strip()
-    return not stripped or any(p.fullmatch(stripped) for p in STOP_LINES)
+    return not stripped or _STOP_LINE.fullmatch(stripped) is not None
 
 
 def strip_noise(text: str, ignore: Sequence[str] = ()) -> str:

@@ -90,6 +90,35 @@ def test_a_missing_or_repeated_element_gives_no_digest_and_the_digest_needs_the_
     assert not covers(text, "")
 
 
+def test_the_element_is_found_where_trafilatura_and_the_html_break_words_differently():
+    text = "The council met on Tuesday.\nIt voted to close the bridge."
+    # A soft hyphen and zero-width joiners in the page, not in trafilatura's text.
+    assert covers("The coun\u00adcil met on \u200cTuesday.\nIt voted to close the bridge.", text)
+    # Inline tags and table cells: where one text has a space the other may not.
+    assert covers("The council met on Tues day.It voted to close the bridge.", text)
+    # trafilatura dropped a link from the paragraph: its words are all there, in order.
+    assert covers("The council, reports say, met on Tuesday. It voted to close the bridge.", text)
+    assert not covers("On Tuesday the council met. It voted to close the bridge.", text)
+    assert not covers("The council met on Tuesday. It voted to open the bridge.", text)
+
+
+def test_an_element_named_by_a_common_word_is_found_however_often_the_word_is_in_the_page():
+    words = "<p>The main road and the main square: the main thing.</p>" * 30
+    named = page(outside=words).replace("<article>", '<article id="main">')
+    where = {"tag": "article", "attr": "id", "value": "main"}
+    assert digest(named, where) == digest(named.replace("</body>", "<p>ad 2</p></body>"), where)
+    assert digest(named.replace("<article>", "<article id='main'>"), where) is not None
+    assert digest(named.replace("<p>The main road", '<p id="main">The main road'), where) is None
+
+
+def test_unclosed_tags_in_scripts_do_not_hide_a_headline_change():
+    scripts = "<script>var t = '<title' + '>'; var h = '<h2 class=x>';</script>" * 50
+    bare = page(head="", outside=scripts)
+    assert digest(bare.replace("<title>Bridge to close", "<title>Bridge closes")) != digest(bare)
+    assert digest(bare.replace("<h1>Bridge to close", "<h1>Bridge closes")) != digest(bare)
+    assert digest(bare.replace("</body>", "<p>ad</p></body>")) == digest(bare)
+
+
 def test_a_hint_is_for_one_version_made_by_one_extractor():
     hint = make_hint("f1", "trafilatura 2 {}", ARTICLE, "d")
     assert hint_applies(hint, "f1", "trafilatura 2 {}")

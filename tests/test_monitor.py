@@ -8,6 +8,7 @@ from monitor.article import Article
 from monitor.compare import Seen, classify, judge
 from monitor.durations import parse_duration
 from monitor.fingerprint import text_fingerprint
+from monitor.noise import strip_noise
 from monitor.paywall import FREE, GATED, METERED
 from monitor.significance import significance
 from monitor.worddiff import diff_stats, render_markers, word_diff
@@ -183,3 +184,31 @@ def test_a_new_extractor_makes_a_new_version_but_no_change_event():
         "trafilatura 2.4.0 {}",
     )
     assert (verdict.outcome, verdict.kinds) == ("new_version", ())
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Updated 3 minutes ago",
+        "Served at 1764370000.123",
+        "Page generated in 0.12 s",
+        "Rendered on 3 March 2024",
+        "1,204 comments",
+        "5 min read",
+    ],
+)
+def test_stop_list_drops_lines_that_change_on_every_fetch(line):
+    assert strip_noise(f"The council met.\n{line}\nIt voted.") == "The council met.\nIt voted."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Updated: the vote moved to Monday",
+        "Served in the army for 20 years, he ran for mayor.",
+        "Built in 1894, the bridge closes on Monday.",
+        "Generated at 12:04 by the council, the plan was published.",
+    ],
+)
+def test_stop_list_keeps_news_that_looks_like_a_stamp(line):
+    assert strip_noise(line) == line
