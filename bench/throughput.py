@@ -8,7 +8,9 @@ scenario runs, each in a fresh process (a Twisted reactor runs once per process)
 - ours (``bench/scenario.py``): N watches in a new SQLite file, a warm-up check of all, then
   a timed claim + crawl + record of all of them (the best of ``--repeat`` for 304s and 200s;
   changed pages are fewer, ``--changed-watches``, and timed once: each costs ~50 304s);
-- the baseline (``bench/baseline.py``): the same N URLs with aiohttp at the same concurrency.
+- the baselines: the same N URLs at the same concurrency with a bare aiohttp client
+  (``bench/baseline.py``), and with a bare Scrapy spider in the checker's reactor and tuning
+  (``bench/bare_scrapy.py``): what Scrapy itself costs, with no check logic or database.
 
 Scenarios: ``etag`` (every answer a 304), ``same`` (unchanged 200s), ``changed`` (every page's
 article changes: extract, diff, compress, insert), ``noisy`` (new bytes on every fetch, the
@@ -82,7 +84,9 @@ def measure(base: str, mode: str, args: argparse.Namespace, workdir: Path) -> li
     ours = run_child("scenario.py", *common, "--db", str(workdir / f"{mode}.db"))
     log(f"{mode}: baseline (aiohttp)")
     baseline = run_child("baseline.py", *common)
-    runs = [{"mode": mode, "ours": ours, "baseline": baseline}]
+    log(f"{mode}: bare Scrapy spider")
+    scrapy = run_child("bare_scrapy.py", *common)
+    runs = [{"mode": mode, "ours": ours, "baseline": baseline, "scrapy": scrapy}]
     if mode == "noisy":  # the same pages extracted in full every time, as changed pages
         full = min(args.watches, args.changed_watches)
         log(f"{mode}: ours with the fast path off ({full} watches)")
@@ -92,7 +96,7 @@ def measure(base: str, mode: str, args: argparse.Namespace, workdir: Path) -> li
             *("--concurrency", str(args.concurrency), "--repeat", "1", "--fast-path", "off"),
             *("--db", str(workdir / f"{mode}-full.db")),
         )
-        runs.append({"mode": "noisy-full", "ours": off, "baseline": baseline})
+        runs.append({"mode": "noisy-full", "ours": off, "baseline": baseline, "scrapy": scrapy})
     return runs
 
 

@@ -71,8 +71,8 @@ _BLOCK_TAGS = (
 _BLOCK = re.compile(rf"</?(?:{_BLOCK_TAGS})\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.I)
-_META = re.compile(r"<meta\b[^>]*>", re.I)
-_META_KEPT = re.compile(r"title|headline|content_tier|accessible", re.I)
+# The meta tags that can name the headline or the paywall state.
+_META = re.compile(r"<meta\b[^>]*?(?:title|headline|content_tier|accessible)[^>]*>", re.I)
 _OG_TITLE = re.compile(
     r"""property\s*=\s*["']?og:title["'\s/>].*content\s*=\s*["']?\s*[^\s"'/>]"""
     r"""|content\s*=\s*["']?\s*[^\s"'/>].*property\s*=\s*["']?og:title["'\s/>]""",
@@ -314,7 +314,7 @@ def _headline_inputs(html: str) -> list[str]:
     """
     head_end = _HEAD_END.search(html)
     head = html[: head_end.start()] if head_end else ""
-    metas = [m.group(0) for m in _META.finditer(head) if _META_KEPT.search(m.group(0))]
+    metas = _META.findall(head)
     parts = ["meta", *metas, "title", *(inner for _, inner in _enclosed(html, *_TITLE))]
     parts += ["json-ld", *(inner for _, inner in _enclosed(html, *_JSON_LD))]
     parts += ["free", *_free_markup(html)]

@@ -61,4 +61,5 @@ def strip_noise(text: str, ignore: Sequence[str] = ()) -> str:
     """``text`` without stop-list lines, and without matches of the ``ignore`` regexes."""
     for pattern in ignore:
         text = re.sub(pattern, "", text)
-    return "\n".join(line.strip() for line in text.splitlines() if not is_noise_line(line))
+    lines = (line.strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line and not _STOP_LINE.fullmatch(line))
