@@ -9,6 +9,7 @@ check, no orphan blob and no change without its alerts.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from monitor.check import (
     NEW_VERSION,
     NOT_HTML,
     NOT_MODIFIED,
+    UNCHANGED,
     CheckResult,
     extractor_key,
 )
@@ -41,7 +43,7 @@ from monitor.compare import (
     Verdict,
     judge,
 )
-from monitor.schedule import Policy, parse_published
+from monitor.schedule import Due, Policy, parse_published
 from monitor.urls import domain_of
 
 log = logging.getLogger(__name__)
@@ -69,36 +71,36 @@ def record_results(
     if not results:
         return []
     ids = sorted({r.target.watch_id for r in results})
-    watches = {
-        w.id: w
-        for w in session.scalars(
-            select(Watch)
-            .where(Watch.id.in_(ids))
-            .order_by(Watch.id)
-            .options(lazyload(Watch.tags))
-            .with_for_update(of=Watch)
+    rows = {
+        row.id: row
+        for row in session.execute(
+            _WATCH_STATE.where(Watch.id.in_(ids)).order_by(Watch.id).with_for_update(of=Watch)
         )
     }
     if worker is not None:
-        lost = [i for i, w in watches.items() if w.claimed_by != worker]
+        lost = [i for i, row in rows.items() if row.claimed_by != worker]
         if lost:
             log.warning("%d checks not recorded: their leases passed to another worker", len(lost))
-        watches = {i: w for i, w in watches.items() if w.claimed_by == worker}
+        rows = {i: row for i, row in rows.items() if row.claimed_by == worker}
     # A watch removed while it was being checked leaves no rows (and no orphan blob).
-    live = [r for r in results if r.target.watch_id in watches]
-    _store_blobs(session, live, now)
+    live = [r for r in results if r.target.watch_id in rows]
+    quiet, loud = _quiet_or_not(live, rows, now, policy)
+    watches = _load_watches(session, {r.target.watch_id for r in loud})
+    _store_blobs(session, loud, now)
     snapshots: list[dict] = []
     seen: list[dict] = []
     changes: list[Change] = []
-    for result in live:
+    for result in loud:
         watch = watches[result.target.watch_id]
         before = len(changes)
         version_id = _record_one(session, watch, result, now, removed_after, seen, changes)
         snapshots.append(_snapshot_row(result, version_id))
         changed = result.outcome == NEW_VERSION or len(changes) > before
         _reschedule(watch, result, now, policy, changed)
+    _record_quiet(session, quiet, rows, now, snapshots, seen)
     first, cap = backoff
-    answers = [(watches[r.target.watch_id].domain, r) for r in live]
+    domains = {i: row.domain for i, row in rows.items()} | {i: w.domain for i, w in watches.items()}
+    answers = [(domains[r.target.watch_id], r) for r in live]
     held = note_answers(session, answers, now, first, cap)
     if held:
         log.info("holding back %s", ", ".join(f"{d} until {t:%H:%M:%S}" for d, t in held.items()))
@@ -110,6 +112,130 @@ def record_results(
         session.flush()
         queue_alerts(session, changes, now)
     return list(results)
+
+
+# What recording needs to know of a watch before loading it whole: most checks are quiet
+# (a 304, or the same article again) and are written from these columns alone.
+_WATCH_STATE = select(
+    Watch.id,
+    Watch.url,
+    Watch.claimed_by,
+    Watch.state,
+    Watch.missing_in_a_row,
+    Watch.moved_to,
+    Watch.domain,
+    Watch.current_version_id,
+    Watch.every_seconds,
+    Watch.interval_seconds,
+    Watch.published_at,
+    Watch.created_at,
+    Watch.last_changed_at,
+    Watch.pinned,
+)
+
+
+def _quiet_or_not(
+    results: Sequence[CheckResult], rows: dict, now: datetime, policy: Policy
+) -> tuple[list[tuple[CheckResult, Due]], list[CheckResult]]:
+    """Split ``results`` into the quiet ones, each with its next check, and the rest.
+
+    A quiet check changes nothing but the watch's schedule and validators: the page
+    answered 304 or the same article again, at the same address, on a watch that is neither
+    removed nor retiring, and no new hint to keep. The rest are recorded on loaded watches.
+    """
+    once = Counter(r.target.watch_id for r in results)
+    quiet, loud = [], []
+    for result in results:
+        row = rows[result.target.watch_id]
+        due = _due(row, now, policy, changed=False)
+        if (
+            result.outcome in (NOT_MODIFIED, UNCHANGED)
+            and result.extraction is None
+            and result.article_hint is None
+            and result.moved_to in (None, row.moved_to or row.url)
+            and row.state == ACTIVE
+            and row.missing_in_a_row == 0
+            and not due.retire
+            and once[row.id] == 1
+        ):
+            quiet.append((result, due))
+        else:
+            loud.append(result)
+    return quiet, loud
+
+
+def _load_watches(session: Session, ids: set[int]) -> dict[int, Watch]:
+    if not ids:
+        return {}
+    found = session.scalars(
+        select(Watch).where(Watch.id.in_(sorted(ids))).options(lazyload(Watch.tags))
+    )
+    return {watch.id: watch for watch in found}
+
+
+def _record_quiet(
+    session: Session,
+    quiet: Sequence[tuple[CheckResult, Due]],
+    rows: dict,
+    now: datetime,
+    snapshots: list[dict],
+    seen: list[dict],
+) -> None:
+    """Write the quiet checks: a snapshot each, the version seen again, and the schedule,
+    in one UPDATE per kind of answer (executemany), no watch loaded."""
+    updates: dict[bool, list[dict]] = {False: [], True: []}
+    for result, due in quiet:
+        version_id = rows[result.target.watch_id].current_version_id
+        snapshots.append(_snapshot_row(result, version_id))
+        _seen(seen, version_id, result.fetched_at)
+        values = {
+            "watch_id": result.target.watch_id,
+            "checked_at": now,
+            "reason": due.reason,
+            "interval": due.interval,
+            "next_at": now + timedelta(seconds=due.delay),
+        }
+        fresh = result.outcome != NOT_MODIFIED  # a 200: keep its validators and hash
+        if fresh:
+            values |= {
+                "etag": result.etag,
+                "last_modified": result.last_modified,
+                "body_sha256": result.body_sha256,
+            }
+        updates[fresh].append(values)
+    for fresh, values in updates.items():
+        if values:
+            session.execute(_QUIET_UPDATES[fresh], values)
+
+
+_WATCHES = Watch.__table__
+_QUIET_VALUES = {
+    "last_checked_at": bindparam("checked_at", type_=_WATCHES.c.last_checked_at.type),
+    "schedule_reason": bindparam("reason"),
+    "interval_seconds": bindparam("interval"),
+    "next_check_at": bindparam("next_at", type_=_WATCHES.c.next_check_at.type),
+    "claimed_by": None,
+    "lease_until": None,
+    "last_error": None,
+    "failures_in_a_row": 0,
+}
+_QUIET_UPDATES = {
+    fresh: update(_WATCHES)
+    .where(_WATCHES.c.id == bindparam("watch_id"))
+    .values(
+        **_QUIET_VALUES,
+        **(
+            {
+                "etag": bindparam("etag"),
+                "last_modified": bindparam("last_modified"),
+                "last_body_sha256": bindparam("body_sha256"),
+            }
+            if fresh
+            else {}
+        ),
+    )
+    for fresh in (False, True)
+}
 
 
 def _record_one(
@@ -302,15 +428,7 @@ def _reschedule(
     watch.last_checked_at = now
     if changed:
         watch.last_changed_at = now
-    born = watch.published_at if watch.published_at and watch.published_at < now else None
-    due = policy.next_check(
-        watch.every_seconds,
-        watch.interval_seconds,
-        changed=changed,
-        age=(now - (born or watch.created_at)).total_seconds(),
-        silence=(now - (watch.last_changed_at or watch.created_at)).total_seconds(),
-        pinned=watch.pinned,
-    )
+    due = _due(watch, now, policy, changed)
     watch.schedule_reason = due.reason
     if due.retire:
         watch.active, watch.retired_at = False, now
@@ -328,6 +446,19 @@ def _reschedule(
         watch.etag = result.etag
         watch.last_modified = result.last_modified
         watch.last_body_sha256 = result.body_sha256
+
+
+def _due(watch, now: datetime, policy: Policy, changed: bool) -> Due:
+    """When ``watch`` (a Watch, or a row of its schedule's columns) is next due."""
+    born = watch.published_at if watch.published_at and watch.published_at < now else None
+    return policy.next_check(
+        watch.every_seconds,
+        watch.interval_seconds,
+        changed=changed,
+        age=(now - (born or watch.created_at)).total_seconds(),
+        silence=(now - (watch.last_changed_at or watch.created_at)).total_seconds(),
+        pinned=watch.pinned,
+    )
 
 
 def _store_blobs(session: Session, results: Sequence[CheckResult], now: datetime) -> None:
