@@ -9,8 +9,10 @@ string (parsing a whole 170 KB page costs more than the budget), that element's 
 the stop list and the watch's ``--ignore`` regexes, together with every input trafilatura
 takes the headline from (``<title>``, the title meta tags, JSON-LD, and the headings when no
 ``og:title`` settles it) and the paywall markup (JSON-LD, ``article:content_tier``,
-``isAccessibleForFree``). The hint (``make_hint``) records that digest with the fingerprint
-of the version the full extraction found, the extractor and its options.
+``isAccessibleForFree``); and the element's markup as served with the same inputs (the raw
+digest: when it is equal, so is the text, and the text need not be read). The hint
+(``make_hint``) records both digests with the fingerprint of the version the full extraction
+found, the extractor and its options.
 
 A later fetch whose digest equals the hint's, while the watch's current version still has
 the hint's fingerprint and the extractor and options are the same, is ``unchanged``; anything
@@ -36,7 +38,7 @@ import html as html_escapes
 import math
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from monitor.fingerprint import normalise_text
 from monitor.noise import strip_noise
@@ -72,34 +74,63 @@ _BLOCK = re.compile(rf"</?(?:{_BLOCK_TAGS})\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.I)
 # The meta tags that can name the headline or the paywall state.
-_META = re.compile(r"<meta\b[^>]*?(?:title|headline|content_tier|accessible)[^>]*>", re.I)
+_META = re.compile(r"<meta\b(?=[^>]*(?:title|headline|content_tier|accessible))[^>]*>", re.I)
 _OG_TITLE = re.compile(
     r"""property\s*=\s*["']?og:title["'\s/>].*content\s*=\s*["']?\s*[^\s"'/>]"""
     r"""|content\s*=\s*["']?\s*[^\s"'/>].*property\s*=\s*["']?og:title["'\s/>]""",
     re.I | re.S,
 )
-# Elements read as (opening tag, closing tag): see _enclosed.
-_TITLE = (re.compile(r"<title\b[^>]*>", re.I), re.compile(r"</title\s*>", re.I))
-_JSON_LD = (re.compile(r"<script\b[^>]*ld\+json[^>]*>", re.I), re.compile(r"</script\s*>", re.I))
-_HEADINGS = tuple(
-    (re.compile(rf"<h{n}\b[^>]*>", re.I), re.compile(rf"</h{n}\s*>", re.I)) for n in (1, 2, 3)
-)
+# The elements trafilatura may read the headline from, found in one pass (see _elements).
+_OPENING = re.compile(r"<(title|script|h[1-3])\b([^>]*)>", re.I)
+_CLOSING = {
+    kind: re.compile(rf"</{kind}\s*>", re.I) for kind in ("title", "script", "h1", "h2", "h3")
+}
 _INVISIBLE_FORMAT = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 _FREE_SPELLINGS = ("isAccessibleForFree", "isaccessibleforfree", "ISACCESSIBLEFORFREE")
 
 
-def article_digest(
-    html: str, locator: dict[str, Any], ignore: Sequence[str] = ()
-) -> tuple[str, str] | None:
-    """The digest of ``html``'s article element, headline inputs and paywall markup, and
-    that element's text (for ``covers``); None when the element is missing or not unique."""
-    span = _element_span(html, locator)
-    if span is None:
+class Digest(NamedTuple):
+    """What ``article_digest`` finds in a page."""
+
+    text: str  # the element's text (stop list, ``ignore``) and the headline inputs, hashed
+    element_text: str  # that text (for ``covers``)
+    raw: str  # the element's markup as served and the headline inputs, hashed
+
+
+def article_digest(html: str, locator: dict[str, Any], ignore: Sequence[str] = ()) -> Digest | None:
+    """The digests of ``html``'s article element, headline inputs and paywall markup, and
+    that element's text; None when the element is missing or not unique."""
+    found = _element_and_inputs(html, locator)
+    if found is None:
         return None
-    text = element_text(html[span[0] : span[1]], ignore)
-    parts = [str(HINT_FORMAT), normalise_text(text), *_headline_inputs(html)]
-    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-    return digest, text
+    fragment, inputs = found
+    text = element_text(fragment, ignore)
+    return Digest(_text_digest(text, inputs), text, _raw_digest(fragment, inputs))
+
+
+def _element_and_inputs(html: str, locator: dict[str, Any]) -> tuple[str, list[str]] | None:
+    span = _element_span(html, locator)
+    return None if span is None else (html[span[0] : span[1]], _headline_inputs(html))
+
+
+def _text_digest(text: str, inputs: list[str]) -> str:
+    return _hashed(str(HINT_FORMAT), "text", normalise_text(text), *inputs)
+
+
+def _raw_digest(fragment: str, inputs: list[str]) -> str:
+    """Equal raw digests mean equal text digests (the text is a function of the markup and
+    the watch's options, which the hint is bound to): a page whose noise is all outside the
+    element (in <head>, before </body>) is told without reading its text."""
+    return _hashed(str(HINT_FORMAT), "raw", fragment, *inputs)
+
+
+def _hashed(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:  # each part with its length: no two lists of parts hash alike
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(data))
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def element_text(fragment: str, ignore: Sequence[str] = ()) -> str:
@@ -164,7 +195,11 @@ def locate(tree: Any, article_text: str) -> list[dict[str, Any]]:
 
 
 def make_hint(
-    fingerprint: str, extractor: str, locator: dict[str, Any] | None, digest: str | None
+    fingerprint: str,
+    extractor: str,
+    locator: dict[str, Any] | None,
+    digest: str | None,
+    raw: str | None = None,
 ) -> dict[str, Any]:
     """What the watch keeps (``watch.article_hint``) for the next fetches; a hint with no
     locator says "this version's page has no element to watch": not looked for again."""
@@ -174,6 +209,7 @@ def make_hint(
         "extractor": extractor,
         "locator": locator,
         "digest": digest,
+        "raw": raw,
     }
 
 
@@ -210,8 +246,13 @@ def is_fast_hit(
     age = None if now is None else now - hint.get("made_at", -math.inf)
     if age is not None and not 0 <= age <= RECHECK_AFTER:
         return False
-    found = article_digest(html, hint["locator"], ignore)
-    return found is not None and found[0] == hint.get("digest")
+    found = _element_and_inputs(html, hint["locator"])
+    if found is None:
+        return False
+    fragment, inputs = found
+    if hint.get("raw") is not None and _raw_digest(fragment, inputs) == hint["raw"]:
+        return True
+    return _text_digest(element_text(fragment, ignore), inputs) == hint.get("digest")
 
 
 def _unique_locator(tree: Any, element: Any) -> dict[str, Any] | None:
@@ -315,24 +356,39 @@ def _headline_inputs(html: str) -> list[str]:
     head_end = _HEAD_END.search(html)
     head = html[: head_end.start()] if head_end else ""
     metas = _META.findall(head)
-    parts = ["meta", *metas, "title", *(inner for _, inner in _enclosed(html, *_TITLE))]
-    parts += ["json-ld", *(inner for _, inner in _enclosed(html, *_JSON_LD))]
+    found = _elements(html)
+    parts = ["meta", *metas, "title", *(inside for _, inside in found["title"])]
+    parts += ["json-ld", *(inside for _, inside in found["script"])]
     parts += ["free", *_free_markup(html)]
     if not any(_OG_TITLE.search(meta) for meta in metas):
-        for heading in _HEADINGS:
-            parts += ["headings", *(whole for whole, _ in _enclosed(html, *heading))]
+        for level in ("h1", "h2", "h3"):
+            parts += ["headings", *(whole for whole, _ in found[level])]
     return parts
 
 
-def _enclosed(html: str, opening: re.Pattern[str], closing: re.Pattern[str]):
-    """Each element from a match of ``opening`` to the first ``closing`` after it, whole and
-    inside, as ``re.finditer(opening + "(.*?)" + closing, re.S)`` finds them, but stopping
-    at the first that never closes (none after it can): that regex searched the rest of the
-    page again for every unclosed one, 90 ms on a page with many "<h2" in its scripts."""
-    at = 0
-    while (start := opening.search(html, at)) and (end := closing.search(html, start.end())):
-        yield html[start.start() : end.end()], html[start.end() : end.start()]
-        at = end.end()
+def _elements(html: str) -> dict[str, list[tuple[str, str]]]:
+    """The <title>, JSON-LD <script> and <h1>-<h3> elements of ``html`` by kind, each whole
+    and inside, as ``re.finditer(opening + "(.*?)" + closing, re.S)`` finds each kind, in
+    one pass over the page instead of one per kind (each a few tenths of a millisecond on a
+    large page), and never searching on for a closing tag once one was missing (none after
+    it can close either: the regex did, 90 ms on a page with many "<h2" in its scripts)."""
+    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in _CLOSING}
+    resume = dict.fromkeys(_CLOSING, 0)
+    for opening in _OPENING.finditer(html):
+        kind = opening.group(1).lower()
+        if opening.start() < resume[kind]:
+            continue
+        if kind == "script" and "ld+json" not in opening.group(2).lower():
+            continue
+        closing = _CLOSING[kind].search(html, opening.end())
+        if closing is None:
+            resume[kind] = len(html) + 1
+            continue
+        found[kind].append(
+            (html[opening.start() : closing.end()], html[opening.end() : closing.start()])
+        )
+        resume[kind] = closing.end()
+    return found
 
 
 def _free_markup(html: str) -> list[str]:

@@ -170,7 +170,7 @@ def _article_hint(
     for locator in _then_located(tried, tree, text):
         found = article_digest(html, locator, ignore)
         if found is not None and covers(found[1], text):
-            return make_hint(fingerprint, key, locator, found[0])
+            return make_hint(fingerprint, key, locator, found.text, found.raw)
     return make_hint(fingerprint, key, None, None)
 
 

@@ -13,7 +13,7 @@ import pytest
 from db.recording import record_results
 from db.watches import add_watch, claim_watches
 from monitor.check import NEW_VERSION, UNCHANGED, CheckResult, FetchTarget
-from monitor.fastpath import article_digest, covers, hint_applies, make_hint
+from monitor.fastpath import article_digest, covers, hint_applies, is_fast_hit, make_hint
 from monitor.fingerprint import raw_hash
 from monitor.schedule import Policy
 from palimpsest.localsite import with_noise
@@ -117,6 +117,24 @@ def test_unclosed_tags_in_scripts_do_not_hide_a_headline_change():
     assert digest(bare.replace("<title>Bridge to close", "<title>Bridge closes")) != digest(bare)
     assert digest(bare.replace("<h1>Bridge to close", "<h1>Bridge closes")) != digest(bare)
     assert digest(bare.replace("</body>", "<p>ad</p></body>")) == digest(bare)
+
+
+def test_the_raw_digest_tells_a_page_whose_noise_is_outside_the_element_without_its_text():
+    first = page(inside="<p>Updated 3 minutes ago</p>")
+    found = article_digest(first, ARTICLE)
+    hint = make_hint("f", "x", ARTICLE, found.text, found.raw)
+    noisy = first.replace("</body>", "<aside>Ad 03c9</aside></body>")
+    assert is_fast_hit(hint, noisy, "f", "x")
+    # Only the raw digest can have matched: the text digest in this hint is wrong.
+    assert is_fast_hit({**hint, "digest": "wrong"}, noisy, "f", "x")
+    # Noise inside the element: the markup differs, the text after the stop list does not.
+    inside = first.replace("3 minutes", "9 minutes")
+    assert article_digest(inside, ARTICLE).raw != found.raw
+    assert is_fast_hit(hint, inside, "f", "x")
+    assert not is_fast_hit({**hint, "digest": "wrong"}, inside, "f", "x")
+    # The article or the headline changed: neither digest matches.
+    for changed in (first.replace("Tuesday", "Monday"), first.replace("<title>Bridge", "<title>A")):
+        assert not is_fast_hit(hint, changed, "f", "x")
 
 
 def test_a_hint_is_for_one_version_made_by_one_extractor():
