@@ -322,3 +322,16 @@ def test_a_page_for_an_unknown_watch_or_version_is_a_404_page_not_json(web):
     status, kind, body = get(web + "/api/v1/watches/999")
     assert (status, kind) == (404, "application/json")
     assert json.loads(body)["error"].startswith("no watch '999'")
+
+
+@pytest.mark.backends("sqlite")
+def test_guessing_the_token_is_cut_short_after_ten_wrong_tries_from_one_address(web):
+    url = f"{web}/api/v1/watches"
+    new = {"url": "https://news.example/guess"}
+    # A token with a character outside ASCII is wrong like any other (it was a 500).
+    assert request("POST", url, new, token="t0ken-é")[0] == 401
+    for _ in range(9):
+        assert request("POST", url, new, token="guess")[0] == 401
+    status, error = request("POST", url, new)  # now even the right token waits
+    assert status == 429 and error["error"].startswith("too many wrong tokens from 127.0.0.1")
+    assert get(f"{url}")[0] == 200, "reading needs no token and is not limited"

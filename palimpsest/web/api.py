@@ -36,6 +36,7 @@ from palimpsest.views import change_json, version_json, watch_json
 from palimpsest.web.feeds import atom_feed, recent_changes
 from palimpsest.web.forms import Refused, forms
 from palimpsest.web.pages import pages, render_page
+from palimpsest.web.signin import WrongTokens
 from palimpsest.web.writes import writes
 
 PREFIX = "/api/v1"
@@ -74,11 +75,12 @@ def create_app(app: App) -> FastAPI:
 
     @api.exception_handler(Refused)
     async def refused(request: Request, exc: Refused) -> Response:
-        return render_page(app, request, "refused.html", {"message": str(exc)}, 403)
+        return render_page(app, request, "refused.html", {"message": str(exc)}, exc.status)
 
-    api.include_router(writes(app))
+    wrong_tokens = WrongTokens()  # shared by the API's bearer tokens and the sign-in form
+    api.include_router(writes(app, wrong_tokens))
     api.include_router(pages(app))
-    api.include_router(forms(app))
+    api.include_router(forms(app, wrong_tokens))
 
     @api.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -34,6 +34,8 @@ from palimpsest.web.signin import (
     SESSION_SECONDS,
     SIGNIN_COOKIE,
     Visitor,
+    WrongTokens,
+    client_address,
     local_path,
     new_session,
     set_cookie,
@@ -47,7 +49,12 @@ HOW_TO_ENABLE = (
 
 
 class Refused(Exception):
-    """A POST without a session or with a wrong CSRF token: 403, and nothing done."""
+    """A POST without a session or with a wrong CSRF token: 403 (or ``status``), and
+    nothing done."""
+
+    def __init__(self, message: str, status: int = 403) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Form:
@@ -75,7 +82,7 @@ def _tags(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-def forms(app: App) -> APIRouter:
+def forms(app: App, wrong_tokens: WrongTokens) -> APIRouter:
     router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
     def visitor(request: Request) -> Visitor:
@@ -110,8 +117,12 @@ def forms(app: App) -> APIRouter:
         nonce = request.cookies.get(SIGNIN_COOKIE) or ""
         if not nonce or not hmac.compare_digest(nonce, form.get("nonce")):
             raise Refused("refused: the sign-in form's token is missing or wrong; reload it")
+        address = client_address(request)
+        if refusal := wrong_tokens.refusal(address):
+            raise Refused(refusal, 429)
         target = local_path(form.get("next"))
         if not hmac.compare_digest(form.get("token").encode(), token.encode()):
+            wrong_tokens.failed(address)
             back = "/signin?" + urlencode({"next": target})
             return redirect(request, back, "Wrong token: give PALIMPSEST_API_TOKEN.", error=True)
         response = redirect(request, target, "Signed in.")

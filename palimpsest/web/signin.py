@@ -7,7 +7,9 @@ sessions, and changing the token signs everybody out. The cookie is HttpOnly (no
 reads it) and SameSite=Strict (no other site's page sends it). Every form that changes
 something carries a CSRF token, another HMAC keyed by the token over the session cookie,
 checked on POST. The sign-in form itself, before any session, uses a double-submit nonce: a
-random cookie that the form repeats.
+random cookie that the form repeats. Wrong tokens are counted per client address
+(``WrongTokens``): past a few in a while, that address is refused for a while, right token
+or not, so the token cannot be guessed at the speed of the server.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -98,3 +102,62 @@ def local_path(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return "/manage"
+
+
+class WrongTokens:
+    """Wrong tokens given from each client address, in the last ``window`` seconds.
+
+    After ``limit`` of them an address waits until the oldest is ``window`` old. Kept in
+    memory (a restart forgets), for at most ``addresses`` addresses, the least recent
+    dropped first.
+
+    >>> now = [0.0]
+    >>> wrong = WrongTokens(limit=2, window=60, clock=lambda: now[0])
+    >>> wrong.failed("10.0.0.1"); wrong.failed("10.0.0.1"); wrong.wait("10.0.0.1")
+    60.0
+    >>> wrong.wait("10.0.0.2") is None
+    True
+    >>> now[0] = 61.0; wrong.wait("10.0.0.1") is None
+    True
+    """
+
+    def __init__(
+        self,
+        limit: int = 10,
+        window: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+        addresses: int = 10_000,
+    ) -> None:
+        self.limit, self.window, self.clock, self.addresses = limit, window, clock, addresses
+        self.seen: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def wait(self, address: str) -> float | None:
+        """Seconds ``address`` must wait before its next try, or None if it may try now."""
+        times = self.seen.get(address)
+        if times is None:
+            return None
+        now = self.clock()
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if not times:
+            del self.seen[address]
+            return None
+        return times[0] + self.window - now if len(times) >= self.limit else None
+
+    def failed(self, address: str) -> None:
+        times = self.seen.setdefault(address, deque(maxlen=self.limit))
+        times.append(self.clock())
+        self.seen.move_to_end(address)
+        while len(self.seen) > self.addresses:
+            self.seen.popitem(last=False)
+
+    def refusal(self, address: str) -> str | None:
+        """The one-line refusal for ``address`` while it must wait, else None."""
+        wait = self.wait(address)
+        if wait is None:
+            return None
+        return f"too many wrong tokens from {address}: try again in {max(1, round(wait))} s"
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

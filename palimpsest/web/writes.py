@@ -7,7 +7,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from db.alerts import alert_counts, find_channel, list_channels, remove_channel
@@ -21,6 +21,7 @@ from palimpsest.errors import PalimpsestError
 from palimpsest.views import channel_json, watch_json
 from palimpsest.watching import add_requested_watch
 from palimpsest.web.managing import add_requested_channel, set_active
+from palimpsest.web.signin import WrongTokens, client_address
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
@@ -58,13 +59,19 @@ class NewChannel(BaseModel):
     digest: str | None = Field(None, description="hourly, daily, weekly or a duration")
 
 
-def writes(app: App) -> APIRouter:
-    def authorized(authorization: Annotated[str | None, Header()] = None) -> None:
+def writes(app: App, wrong_tokens: WrongTokens) -> APIRouter:
+    def authorized(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
         token = app.settings.api_token
         if not token:
             raise Unauthorized("writes are off: set PALIMPSEST_API_TOKEN to allow them", 403)
+        address = client_address(request)
+        if refusal := wrong_tokens.refusal(address):
+            raise Unauthorized(refusal, 429)
         scheme, _, given = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        ):
+            wrong_tokens.failed(address)
             raise Unauthorized("a write needs Authorization: Bearer <PALIMPSEST_API_TOKEN>", 401)
 
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(authorized)])
