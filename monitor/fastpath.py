@@ -37,8 +37,11 @@ import hashlib
 import html as html_escapes
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any, NamedTuple
+
+from lxml import etree
 
 from monitor.fingerprint import normalise_text
 from monitor.noise import strip_noise
@@ -177,21 +180,61 @@ def locate(tree: Any, article_text: str) -> list[dict[str, Any]]:
     if not paragraphs:
         return []
     needed = sum(len(p) for p in paragraphs) * 0.9
-    sized = []
-    for element in tree.iter(*CONTAINERS):
-        size = len(element.text_content())
-        if size >= needed:  # the deeper of two of one size (<main><article>) first
-            sized.append((size, -sum(1 for _ in element.iterancestors()), element))
-    sized.sort(key=lambda entry: entry[:2])
+    # The deeper of two of one size (<main><article>) first.
+    sized = sorted(entry for entry in _container_sizes(tree) if entry[0] >= needed)
     smallest = next((e for *_, e in sized if _holds(e.text_content(), paragraphs)), None)
+    names = _Names(tree)
     locators = []
     element = smallest
     while element is not None and element.tag not in ("body", "html"):
-        locator = _unique_locator(tree, element)
+        locator = names.unique_locator(element)
         if locator is not None:
             locators.append(locator)
         element = element.getparent()
     return locators
+
+
+def _container_sizes(tree: Any) -> list[tuple[int, int, int, Any]]:
+    """(length of its text, minus its depth, order, element) for each element of CONTAINERS,
+    in one walk of the tree (``text_content()`` of each reads its subtree again)."""
+    sizes, starts, count = [], [], 0
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        real = isinstance(element.tag, str)
+        if event == "start":
+            starts.append(count)
+            count += len(element.text or "") if real else 0
+            continue
+        begun = starts.pop()
+        if real and element.tag in CONTAINERS:
+            sizes.append((count - begun, -len(starts), len(sizes), element))
+        count += len(element.tail or "")
+    return sizes
+
+
+class _Names:
+    """How many elements of ``tree`` carry each id, class and tag, counted once."""
+
+    def __init__(self, tree: Any) -> None:
+        self.counts: dict[str, Counter[str]] = {"id": Counter(), "class": Counter()}
+        self.tags: Counter[str] = Counter()
+        for element in tree.iter(etree.Element):
+            self.tags[element.tag] += 1
+            for attr, counter in self.counts.items():
+                if (value := element.get(attr)) is not None:
+                    counter[value] += 1
+
+    def unique_locator(self, element: Any) -> dict[str, Any] | None:
+        tag = element.tag
+        if not isinstance(tag, str) or not _IDENTIFIER.match(tag):
+            return None
+        for attr in ("id", "class"):
+            value = element.get(attr)
+            usable = value and value.strip() and len(value) <= 200
+            if usable and self.counts[attr][value] == 1:
+                return {"tag": tag, "attr": attr, "value": value}
+        if self.tags[tag] == 1:
+            return {"tag": tag, "attr": None, "value": None}
+        return None
 
 
 def make_hint(
@@ -253,20 +296,6 @@ def is_fast_hit(
     if hint.get("raw") is not None and _raw_digest(fragment, inputs) == hint["raw"]:
         return True
     return _text_digest(element_text(fragment, ignore), inputs) == hint.get("digest")
-
-
-def _unique_locator(tree: Any, element: Any) -> dict[str, Any] | None:
-    tag = element.tag
-    if not isinstance(tag, str) or not _IDENTIFIER.match(tag):
-        return None
-    for attr in ("id", "class"):
-        value = element.get(attr)
-        usable = value and value.strip() and len(value) <= 200
-        if usable and len(tree.xpath(f"//*[@{attr}=$v]", v=value)) == 1:
-            return {"tag": tag, "attr": attr, "value": value}
-    if len(tree.xpath(f"//{tag}")) == 1:
-        return {"tag": tag, "attr": None, "value": None}
-    return None
 
 
 def _element_span(html: str, locator: dict[str, Any]) -> tuple[int, int] | None:
