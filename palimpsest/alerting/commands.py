@@ -52,22 +52,12 @@ def alerts_parser(sub, common: argparse.ArgumentParser) -> None:
 def alerts_add_command(app, args) -> int:
     from pathlib import Path
 
-    from db.alerts import add_channel
-    from db.watches import find_watch
-    from monitor.rules import Rule, parse_digest, parse_kinds
-    from palimpsest.alerting.channels import HTML, MARKDOWN, TEXT, masked, plugin_for
+    from palimpsest.alerting.channels import HTML, MARKDOWN, TEXT, masked
     from palimpsest.alerting.messages import compile_template
     from palimpsest.app import utcnow
     from palimpsest.errors import InvalidChannel
+    from palimpsest.web.managing import add_requested_channel
 
-    plugin_for(args.url)
-    try:
-        kinds = parse_kinds(args.on) if args.on else None
-    except ValueError as exc:
-        raise InvalidChannel(str(exc)) from None
-    if not 0.0 <= args.min_significance <= 1.0:
-        raise InvalidChannel("--min-significance is between 0 and 1")
-    digest = parse_digest(args.digest) if args.digest else None
     template = template_format = None
     if args.template:
         path = Path(args.template)
@@ -79,10 +69,17 @@ def alerts_add_command(app, args) -> int:
         template_format = next((suffixes[x] for x in path.suffixes if x in suffixes), TEXT)
         compile_template(template, template_format)
     with app.sessions.begin() as session:
-        watch_id = find_watch(session, args.watch).id if args.watch else None
-        rule = Rule(kinds, args.min_significance, frozenset(args.tag), watch_id)
-        channel = add_channel(
-            session, args.url.strip(), utcnow(), rule, digest, template, template_format
+        channel = add_requested_channel(
+            session,
+            args.url,
+            utcnow(),
+            kinds=args.on.split(",") if args.on else None,
+            min_significance=args.min_significance,
+            tags=args.tag,
+            watch=args.watch,
+            digest=args.digest,
+            template=template,
+            template_format=template_format,
         )
         print(f"{channel.id} {masked(channel.url)}")
     return 0

@@ -1,5 +1,5 @@
-"""What the API's writes and the browser's forms both do to watches and alert channels, in
-one place: pause or resume a watch, add a channel as a user asks for it.
+"""What the API's writes, the browser's forms and the CLI do to watches and alert channels,
+in one place: pause or resume a watch, add a channel as a user asks for it.
 
 (Adding a watch is ``palimpsest.watching.add_requested_watch``, shared with the CLI; a test
 alert is ``palimpsest.alerting.delivery.send_test_alert``.)
@@ -37,6 +37,8 @@ def add_requested_channel(
     tags: Sequence[str] = (),
     watch: str | int | None = None,
     digest: str | None = None,
+    template: str | None = None,
+    template_format: str | None = None,
 ) -> Channel:
     """A new channel; raises InvalidChannel (one line) for a URL Apprise does not know, an
     unknown change kind or a bad digest period, UnknownWatch for an unknown watch."""
@@ -51,4 +53,4 @@ def add_requested_channel(
     period = parse_digest(digest) if digest else None
     watch_id = find_watch(session, watch).id if watch is not None else None
     rule = Rule(wanted, min_significance, frozenset(t for t in tags if t), watch_id)
-    return add_channel(session, url, now, rule, period)
+    return add_channel(session, url, now, rule, period, template, template_format)
