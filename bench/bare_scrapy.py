@@ -12,7 +12,6 @@ times another crawl (``--repeat`` crawls, keeping the fastest): with ``If-None-M
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
@@ -21,7 +20,7 @@ from collections import Counter
 from typing import Any
 
 import scrapy
-from baseline import MODES, cpu_seconds, server_cpu_seconds
+from baseline import arguments, cpu_seconds, fastest, server_cpu_seconds
 from scrapy.crawler import AsyncCrawlerRunner
 
 from palimpsest import reactor
@@ -94,22 +93,11 @@ async def bench(base: str, mode: str, count: int, concurrency: int, repeat: int)
                 "server_cpu_seconds": server_cpu_seconds(base) - server0,
             }
         )
-    best = min(runs, key=lambda run: run["seconds"])
-    return {
-        "mode": mode,
-        **best,
-        "runs": [{k: run[k] for k in ("seconds", "cpu_seconds", "requests")} for run in runs],
-    }
+    return fastest(mode, runs)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", required=True)
-    parser.add_argument("--mode", choices=MODES, required=True)
-    parser.add_argument("--watches", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=1, help="timed crawls; the best counts")
-    args = parser.parse_args(argv)
+    args = arguments(__doc__.splitlines()[0], argv)
     result = reactor.run(
         lambda: bench(args.base, args.mode, args.watches, args.concurrency, args.repeat)
     )

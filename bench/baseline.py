@@ -99,6 +99,11 @@ async def bench(base: str, mode: str, count: int, concurrency: int, repeat: int)
                     "server_cpu_seconds": server_cpu_seconds(base) - server0,
                 }
             )
+    return fastest(mode, runs)
+
+
+def fastest(mode: str, runs: list[dict]) -> dict:
+    """The result of the fastest of ``runs``, with every run's times under ``runs``."""
     best = min(runs, key=lambda run: run["seconds"])
     return {
         "mode": mode,
@@ -107,14 +112,19 @@ async def bench(base: str, mode: str, count: int, concurrency: int, repeat: int)
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description: str, argv: list[str] | None) -> argparse.Namespace:
+    """A baseline's command line: the same as ``scenario.py``'s, less the database."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--base", required=True)
     parser.add_argument("--mode", choices=MODES, required=True)
     parser.add_argument("--watches", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=1, help="timed sweeps; the best counts")
-    args = parser.parse_args(argv)
+    parser.add_argument("--repeat", type=int, default=1, help="timed passes; the best counts")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(__doc__.splitlines()[0], argv)
     result = asyncio.run(bench(args.base, args.mode, args.watches, args.concurrency, args.repeat))
     print(json.dumps(result), flush=True)
     return 0

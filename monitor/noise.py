@@ -52,11 +52,6 @@ STOP_LINES: tuple[re.Pattern[str], ...] = tuple(
 _STOP_LINE = re.compile("|".join(f"(?:{p.pattern})" for p in STOP_LINES), re.IGNORECASE)
 
 
-def is_noise_line(line: str) -> bool:
-    stripped = line.strip()
-    return not stripped or _STOP_LINE.fullmatch(stripped) is not None
-
-
 def strip_noise(text: str, ignore: Sequence[str] = ()) -> str:
     """``text`` without stop-list lines, and without matches of the ``ignore`` regexes."""
     for pattern in ignore:
